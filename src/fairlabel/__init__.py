@@ -1,0 +1,1 @@
+"""fairlabel: open data engine for human-labelled AI training data."""

@@ -1,0 +1,96 @@
+"""Application factory: the API under /api, the pages under /."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from fairlabel.config import Settings
+from fairlabel.db import Database
+from fairlabel.errors import FairlabelError
+
+log = logging.getLogger("fairlabel")
+
+API_ROUTERS = (
+    "fairlabel.auth.routes",
+    "fairlabel.organizations.routes",
+    "fairlabel.projects.routes",
+    "fairlabel.items.routes",
+    "fairlabel.queue.routes",
+    "fairlabel.annotations.routes",
+    "fairlabel.exports.routes",
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="fairlabel",
+        version="0.1.0",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.include_router(_api_router(), prefix="/api")
+    _install_error_handlers(app)
+    _install_web(app)
+    return app
+
+
+def _api_router() -> APIRouter:
+    import importlib
+
+    api = APIRouter()
+    for module_name in API_ROUTERS:
+        module = importlib.import_module(module_name)
+        api.include_router(module.router)
+    return api
+
+
+def _install_web(app: FastAPI) -> None:
+    from fairlabel.web.routes import mount_web
+
+    mount_web(app)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FairlabelError)
+    async def on_fairlabel_error(_request: Request, exc: FairlabelError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [_describe_pydantic_error(e) for e in exc.errors()]
+        first = details[0] if details else {"field": None, "value": None, "expected": None}
+        body = {"code": "invalid", "message": "the request does not match what was expected",
+                **first, "details": details}
+        return JSONResponse(jsonable_encoder({"error": body}), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        body = {"code": "internal", "message": "an unexpected error occurred; it has been logged"}
+        return JSONResponse({"error": body}, status_code=500)
+
+
+def _describe_pydantic_error(error: dict[str, Any]) -> dict[str, Any]:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    value = error.get("input")
+    if isinstance(value, dict | list) and len(repr(value)) > 200:
+        value = repr(value)[:200] + "…"
+    return {"field": ".".join(location) or None, "value": value, "expected": error.get("msg")}

@@ -1,0 +1,171 @@
+"""The `fairlabel` command: serve, demo, db upgrade, users, tokens, import, export.
+
+It works on the database directly (it is the operator's tool on the server), with rich
+progress bars for long work and a clear one-line error, never a traceback, for bad input."""
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from fairlabel import migrate
+from fairlabel.config import Settings
+from fairlabel.db import Database
+from fairlabel.errors import FairlabelError
+
+app = typer.Typer(help="fairlabel: open data engine for human-labelled AI training data.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organizations (clients).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(orgs_app, name="orgs")
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def clear_errors(command: F) -> F:
+    """Bad input ends the command with its message and exit code 2, not a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except FairlabelError as exc:
+            where = f" ({exc.field}={exc.value!r}" if exc.field else ""
+            expected = f"; expected {exc.expected}" if exc.expected else ""
+            err_console.print(f"[red]error:[/red] {exc.message}{where}{expected}"
+                              f"{')' if where else ''}")
+            for detail in exc.details[:50]:
+                err_console.print(f"  {detail}")
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def database_session(settings: Settings | None = None) -> Iterator[Any]:
+    database = Database(settings or Settings())
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured database."""
+    settings = Settings()
+    migrate.upgrade(settings)
+    console.print(f"database at [bold]{_safe_url(settings)}[/bold] is up to date")
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    upgrade: Annotated[bool, typer.Option(help="apply migrations first")] = True,
+) -> None:
+    """Serve the API and the web pages."""
+    import uvicorn
+
+    if upgrade:
+        migrate.upgrade(Settings())
+    uvicorn.run("fairlabel.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
+
+
+@users_app.command("create")
+@clear_errors
+def users_create(
+    email: str,
+    password: Annotated[str | None, typer.Option(help="default: a generated one, printed")] = None,
+    name: str | None = None,
+    operator: bool = False,
+    worker: bool = False,
+    country: Annotated[str | None, typer.Option(help="worker's ISO country code")] = None,
+    org: Annotated[str | None, typer.Option(help="organization slug to join")] = None,
+    role: Annotated[str, typer.Option(help="owner, manager or viewer")] = "owner",
+) -> None:
+    """Create a user: an operator, an organization member, or a worker."""
+    from fairlabel.auth import service as auth_service
+    from fairlabel.organizations import service as org_service
+
+    chosen = password or secrets.token_urlsafe(12)
+    with database_session() as db:
+        user = auth_service.create_user(db, email, chosen, name, is_operator=operator,
+                                        is_worker=worker, worker_country=country)
+        if org:
+            organization = _organization(db, org)
+            org_service.add_member(db, organization.id, user.email, _role(role))
+    console.print(f"created user [bold]{user.email}[/bold] (id {user.id})")
+    if password is None:
+        console.print(f"password: [bold]{chosen}[/bold]")
+
+
+def _organization(db: Any, slug: str) -> Any:
+    from fairlabel.errors import NotFound
+    from fairlabel.organizations import service as org_service
+
+    organization = org_service.organization_by_slug(db, slug)
+    if organization is None:
+        raise NotFound("no such organization", field="--org", value=slug,
+                       expected="the slug of an existing organization (fairlabel orgs create)")
+    return organization
+
+
+def _role(role: str) -> str:
+    from fairlabel.errors import ValidationFailed
+    from fairlabel.models import MemberRole
+
+    if role not in set(MemberRole):
+        raise ValidationFailed("unknown role", field="--role", value=role,
+                               expected="owner, manager or viewer")
+    return role
+
+
+@orgs_app.command("create")
+@clear_errors
+def orgs_create(name: str, slug: str) -> None:
+    """Create an organization (a client)."""
+    from fairlabel.organizations import service as org_service
+
+    with database_session() as db:
+        organization = org_service.create_organization(db, name, slug)
+    console.print(f"created organization [bold]{organization.slug}[/bold] (id {organization.id})")
+
+
+@tokens_app.command("create")
+@clear_errors
+def tokens_create(email: str, name: str = "cli") -> None:
+    """Create an API token for a user; the secret is printed once."""
+    from sqlalchemy import select
+
+    from fairlabel.auth import service as auth_service
+    from fairlabel.errors import NotFound
+    from fairlabel.models import User
+
+    with database_session() as db:
+        user = db.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound("no such user", field="email", value=email,
+                           expected="the email of an existing user")
+        _token, secret = auth_service.create_token(db, user, name)
+    console.print(secret)

@@ -1,0 +1,111 @@
+"""Server-rendered pages: sign in, sign out and the home page. Forms carry a CSRF token:
+the session's own once signed in, a double-submit cookie on the sign-in form."""
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from fairlabel.auth import service as auth_service
+from fairlabel.auth.policies import Principal
+from fairlabel.deps import SESSION_COOKIE, SessionDep, SettingsDep, load_principal
+from fairlabel.errors import Forbidden, Unauthorized
+from fairlabel.projects import service as project_service
+
+WEB_DIR = Path(__file__).parent
+LOGIN_CSRF_COOKIE = "fairlabel_login_csrf"
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+def page_principal(request: Request, db: SessionDep) -> Principal | None:
+    """The signed-in browser user, CSRF-checked by the form handlers themselves."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    web_session = auth_service.web_session_for(db, cookie) if cookie else None
+    if web_session is None:
+        return None
+    return load_principal(db, web_session.user, web_session.csrf_token)
+
+
+PagePrincipal = Annotated[Principal | None, Depends(page_principal)]
+
+
+def check_form_csrf(principal: Principal, sent: str) -> None:
+    if not sent or not secrets.compare_digest(sent, principal.csrf_token or ""):
+        raise Forbidden("missing or wrong CSRF token", field="csrf_token", value=None,
+                        expected="the token of this browser session")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, error: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(request, "login.html",
+                                          {"csrf_token": token, "error": error})
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not csrf_token or not secrets.compare_digest(csrf_token, cookie):
+        return _login_again(request, "Your sign-in form expired; please try again.", 403)
+    try:
+        user = auth_service.authenticate(db, email, password)
+    except Unauthorized:
+        return _login_again(request, "Wrong email or password.", 401)
+    _web_session, secret = auth_service.start_web_session(db, user, settings.session_days)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, max_age=settings.session_days * 86400)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+def _login_again(request: Request, error: str, status_code: int) -> Response:
+    response = login_form(request, error)
+    response.status_code = status_code
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: SessionDep, principal: PagePrincipal,
+           csrf_token: Annotated[str, Form()] = "") -> Response:
+    if principal is not None:
+        check_form_csrf(principal, csrf_token)
+        auth_service.end_web_session(db, request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    return templates.TemplateResponse(request, "home.html", _home_context(db, principal))
+
+
+def _home_context(db: Session, principal: Principal) -> dict[str, object]:
+    org_ids = None if principal.is_operator else list(principal.roles)
+    projects = project_service.list_projects(db, org_ids, include_active=principal.is_worker)
+    return {"principal": principal, "projects": projects, "csrf_token": principal.csrf_token}
+
+
+def mount_web(app: FastAPI) -> None:
+    static = WEB_DIR / "static"
+    static.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    app.include_router(router)

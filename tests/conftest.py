@@ -1,0 +1,115 @@
+"""Test session: a real database (SQLite file, or a fresh PostgreSQL database when
+FAIRLABEL_DATABASE_URL points at a server), migrated with Alembic, emptied after each test."""
+
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from fairlabel import migrate, models
+from fairlabel.app import create_app
+from fairlabel.config import Settings
+from fairlabel.db import Database
+from tests.factories import Factory
+
+
+def _postgres_test_database(base_url: str) -> Iterator[str]:
+    """A throw-away database on the server, so parallel runs never share tables."""
+    name = f"fairlabel_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    data_dir = tmp_path_factory.mktemp("fairlabel-data")
+    base_url = os.environ.get("FAIRLABEL_DATABASE_URL")
+    if base_url and base_url.startswith("postgresql"):
+        for url in _postgres_test_database(base_url):
+            yield _migrated(Settings(data_dir=data_dir, database_url=url))
+    else:
+        yield _migrated(Settings(data_dir=data_dir, database_url=None))
+
+
+def _migrated(settings: Settings) -> Settings:
+    migrate.upgrade(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def database(app: FastAPI) -> Database:
+    db: Database = app.state.database
+    return db
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "database" not in request.fixturenames and "app" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("database")
+    with database.session() as session:
+        for table in reversed(models.Base.metadata.sorted_tables):
+            session.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def factory(database: Database, client: TestClient) -> Factory:
+    return Factory(database, client)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The same app behind a real uvicorn server on 127.0.0.1, for real HTTP and concurrency."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def data_dir(settings: Settings) -> Path:
+    return settings.data_dir
