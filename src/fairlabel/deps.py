@@ -42,13 +42,9 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def load_principal(db: Session, user: User, csrf_token: str | None = None) -> Principal:
-    roles = dict(
-        db.execute(
-            select(Membership.organization_id, Membership.role).where(
-                Membership.user_id == user.id
-            )
-        ).tuples()
-    )
+    rows = db.execute(select(Membership.organization_id, Membership.role)
+                      .where(Membership.user_id == user.id)).all()
+    roles = {organization_id: role for organization_id, role in rows}
     is_worker = db.get(Worker, user.id) is not None
     return Principal(user=user, roles=roles, is_worker=is_worker, csrf_token=csrf_token)
 

@@ -18,7 +18,6 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("project_id", "external_id"),
-        Index("ix_items_queue", "project_id", "is_open", "priority", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -32,6 +31,10 @@ class Item(Base):
     is_open: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The queue reads items in (priority DESC, id) order among a project's open items.
+Index("ix_items_queue", Item.project_id, Item.is_open, Item.priority.desc(), Item.id)
 
 
 class Media(Base):
