@@ -51,12 +51,25 @@ class Factory:
         self.counter[0] += 1
         return self.counter[0]
 
-    def user(self, *, operator: bool = False, worker: bool = False,
-             org_id: int | None = None, role: str = "owner", email: str | None = None) -> Account:
+    def user(
+        self,
+        *,
+        operator: bool = False,
+        worker: bool = False,
+        org_id: int | None = None,
+        role: str = "owner",
+        email: str | None = None,
+    ) -> Account:
         email = email or f"user{self._next()}@example.org"
         with self.database.session() as db:
-            user = auth_service.create_user(db, email, PASSWORD, is_operator=operator,
-                                            is_worker=worker, worker_country="KE" if worker else None)
+            user = auth_service.create_user(
+                db,
+                email,
+                PASSWORD,
+                is_operator=operator,
+                is_worker=worker,
+                worker_country="KE" if worker else None,
+            )
             if org_id is not None:
                 org_service.add_member(db, org_id, email, role)
             _token, secret = auth_service.create_token(db, user, "test")
@@ -74,14 +87,24 @@ class Factory:
         org_id = self.organization()
         return self.user(org_id=org_id, role="owner"), org_id
 
-    def project(self, owner: Account, org_id: int, questions: list[dict[str, Any]] | None = None,
-                **extra: Any) -> dict[str, Any]:
+    def project(
+        self,
+        owner: Account,
+        org_id: int,
+        questions: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         body = {
             "organization_id": org_id,
             "name": f"Project {self._next()}",
-            "questions": questions if questions is not None else [
-                {"name": "sentiment", "type": "label",
-                 "settings": {"labels": ["positive", "negative", "neutral"]}}
+            "questions": questions
+            if questions is not None
+            else [
+                {
+                    "name": "sentiment",
+                    "type": "label",
+                    "settings": {"labels": ["positive", "negative", "neutral"]},
+                }
             ],
             "guidelines": "# Guidelines\nLabel the sentiment.",
             "status": "active",

@@ -77,8 +77,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [_describe_pydantic_error(e) for e in exc.errors()]
         first = details[0] if details else {"field": None, "value": None, "expected": None}
-        body = {"code": "invalid", "message": "the request does not match what was expected",
-                **first, "details": details}
+        body = {
+            "code": "invalid",
+            "message": "the request does not match what was expected",
+            **first,
+            "details": details,
+        }
         return JSONResponse(jsonable_encoder({"error": body}), status_code=422)
 
     @app.exception_handler(Exception)

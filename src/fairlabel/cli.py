@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -17,8 +18,11 @@ from fairlabel.config import Settings
 from fairlabel.db import Database
 from fairlabel.errors import FairlabelError
 
-app = typer.Typer(help="fairlabel: open data engine for human-labelled AI training data.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="fairlabel: open data engine for human-labelled AI training data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -43,8 +47,9 @@ def clear_errors(command: F) -> F:
         except FairlabelError as exc:
             where = f" ({exc.field}={exc.value!r}" if exc.field else ""
             expected = f"; expected {exc.expected}" if exc.expected else ""
-            err_console.print(f"[red]error:[/red] {exc.message}{where}{expected}"
-                              f"{')' if where else ''}")
+            err_console.print(
+                f"[red]error:[/red] {exc.message}{where}{expected}{')' if where else ''}"
+            )
             for detail in exc.details[:50]:
                 err_console.print(f"  {detail}")
             raise typer.Exit(2) from None
@@ -88,8 +93,14 @@ def serve(
 
     if upgrade:
         migrate.upgrade(Settings())
-    uvicorn.run("fairlabel.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+    uvicorn.run(
+        "fairlabel.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @users_app.command("create")
@@ -110,8 +121,9 @@ def users_create(
 
     chosen = password or secrets.token_urlsafe(12)
     with database_session() as db:
-        user = auth_service.create_user(db, email, chosen, name, is_operator=operator,
-                                        is_worker=worker, worker_country=country)
+        user = auth_service.create_user(
+            db, email, chosen, name, is_operator=operator, is_worker=worker, worker_country=country
+        )
         if org:
             organization = _organization(db, org)
             org_service.add_member(db, organization.id, user.email, _role(role))
@@ -126,8 +138,12 @@ def _organization(db: Any, slug: str) -> Any:
 
     organization = org_service.organization_by_slug(db, slug)
     if organization is None:
-        raise NotFound("no such organization", field="--org", value=slug,
-                       expected="the slug of an existing organization (fairlabel orgs create)")
+        raise NotFound(
+            "no such organization",
+            field="--org",
+            value=slug,
+            expected="the slug of an existing organization (fairlabel orgs create)",
+        )
     return organization
 
 
@@ -136,8 +152,9 @@ def _role(role: str) -> str:
     from fairlabel.models import MemberRole
 
     if role not in set(MemberRole):
-        raise ValidationFailed("unknown role", field="--role", value=role,
-                               expected="owner, manager or viewer")
+        raise ValidationFailed(
+            "unknown role", field="--role", value=role, expected="owner, manager or viewer"
+        )
     return role
 
 
@@ -165,7 +182,85 @@ def tokens_create(email: str, name: str = "cli") -> None:
     with database_session() as db:
         user = db.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
-            raise NotFound("no such user", field="email", value=email,
-                           expected="the email of an existing user")
+            raise NotFound(
+                "no such user", field="email", value=email, expected="the email of an existing user"
+            )
         _token, secret = auth_service.create_token(db, user, name)
     console.print(secret)
+
+
+@app.command("export")
+@clear_errors
+def export_command(
+    project_id: Annotated[int, typer.Argument(metavar="PROJECT", help="project id")],
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl, coco, yolo, voc, conll")
+    ] = "jsonl",
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write")] = Path(
+        "export.out"
+    ),
+) -> None:
+    """Export a project's items and annotations, streamed with constant memory."""
+    from fairlabel.exports import service as export_service
+    from fairlabel.formats import get_format
+    from fairlabel.projects import service as project_service
+
+    fmt = get_format(format)
+    database = Database(Settings())
+    try:
+        with database.session(write=False) as db:
+            project = project_service.get_project(db, project_id)
+            info = export_service.describe_project(db, project)
+            total = export_service.item_count(db, project_id) * fmt.passes
+        fmt.check_project(info)
+        source = export_service.record_source(database, project_id, project.overlap)
+        with _progress() as progress:
+            task = progress.add_task(f"exporting {format}", total=total or None)
+            counted = _counting(source, lambda: progress.advance(task))
+            written = _write_chunks(fmt.chunks(info, counted), output)
+    finally:
+        database.dispose()
+    console.print(f"wrote [bold]{output}[/bold] ({written:,} bytes)")
+
+
+def _counting(
+    source: Callable[[], Iterator[Any]], tick: Callable[[], None]
+) -> Callable[[], Iterator[Any]]:
+    """The same record source, advancing the progress bar once per record."""
+
+    def counted() -> Iterator[Any]:
+        for record in source():
+            tick()
+            yield record
+
+    return counted
+
+
+def _write_chunks(chunks: Iterator[bytes], output: Path) -> int:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    written = 0
+    with partial.open("wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+            written += len(chunk)
+    partial.replace(output)
+    return written
+
+
+def _progress() -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    )

@@ -42,8 +42,9 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def load_principal(db: Session, user: User, csrf_token: str | None = None) -> Principal:
-    rows = db.execute(select(Membership.organization_id, Membership.role)
-                      .where(Membership.user_id == user.id)).all()
+    rows = db.execute(
+        select(Membership.organization_id, Membership.role).where(Membership.user_id == user.id)
+    ).all()
     roles = {organization_id: role for organization_id, role in rows}
     is_worker = db.get(Worker, user.id) is not None
     return Principal(user=user, roles=roles, is_worker=is_worker, csrf_token=csrf_token)
@@ -55,8 +56,12 @@ def optional_principal(request: Request, db: SessionDep) -> Principal | None:
     if header.lower().startswith("bearer "):
         user = auth_service.user_for_token(db, header[7:].strip())
         if user is None:
-            raise Unauthorized("invalid or revoked API token", field="Authorization",
-                               value=header[:17] + "…", expected="a valid bearer token")
+            raise Unauthorized(
+                "invalid or revoked API token",
+                field="Authorization",
+                value=header[:17] + "…",
+                expected="a valid bearer token",
+            )
         return load_principal(db, user)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -65,8 +70,12 @@ def optional_principal(request: Request, db: SessionDep) -> Principal | None:
     if web_session is None:
         return None
     if request.method not in SAFE_METHODS and _csrf_sent(request) != web_session.csrf_token:
-        raise Forbidden("missing or wrong CSRF token", field=CSRF_HEADER, value=None,
-                        expected="the csrf token of this browser session")
+        raise Forbidden(
+            "missing or wrong CSRF token",
+            field=CSRF_HEADER,
+            value=None,
+            expected="the csrf token of this browser session",
+        )
     return load_principal(db, web_session.user, web_session.csrf_token)
 
 
@@ -74,11 +83,16 @@ def _csrf_sent(request: Request) -> str | None:
     return request.headers.get(CSRF_HEADER)
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]
-                      ) -> Principal:
+def current_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
     if principal is None:
-        raise Unauthorized("sign in or send an API token", field="Authorization", value=None,
-                           expected="Bearer <token> or a session cookie")
+        raise Unauthorized(
+            "sign in or send an API token",
+            field="Authorization",
+            value=None,
+            expected="Bearer <token> or a session cookie",
+        )
     return principal
 
 

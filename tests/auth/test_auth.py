@@ -16,8 +16,9 @@ def test_passwords_are_stored_as_argon2_hashes(factory: Factory) -> None:
 
 def test_token_is_created_with_password_shown_once_and_stored_hashed(factory: Factory) -> None:
     account = factory.user()
-    response = factory.client.post("/api/tokens", json={"email": account.email,
-                                                         "password": PASSWORD, "name": "sdk"})
+    response = factory.client.post(
+        "/api/tokens", json={"email": account.email, "password": PASSWORD, "name": "sdk"}
+    )
     assert response.status_code == 201
     secret = response.json()["token"]
     assert secret.startswith("fl_")
@@ -33,8 +34,9 @@ def test_token_is_created_with_password_shown_once_and_stored_hashed(factory: Fa
 
 def test_wrong_password_gets_401_and_creates_no_token(factory: Factory) -> None:
     account = factory.user()
-    response = factory.client.post("/api/tokens", json={"email": account.email,
-                                                         "password": "wrong password"})
+    response = factory.client.post(
+        "/api/tokens", json={"email": account.email, "password": "wrong password"}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
     with factory.database.session() as db:
@@ -67,16 +69,19 @@ def test_anonymous_and_garbage_tokens_get_401(factory: Factory) -> None:
 def test_me_reports_roles(factory: Factory) -> None:
     owner, org_id = factory.owner()
     body = owner.get("/api/me").json()
-    assert body["organizations"] == [{"organization_id": org_id,
-                                      "organization_name": body["organizations"][0][
-                                          "organization_name"], "role": "owner"}]
+    assert body["organizations"] == [
+        {
+            "organization_id": org_id,
+            "organization_name": body["organizations"][0]["organization_name"],
+            "role": "owner",
+        }
+    ]
     assert body["is_worker"] is False
     assert factory.worker().get("/api/me").json()["is_worker"] is True
 
 
 def test_malformed_token_request_names_the_field(factory: Factory) -> None:
-    response = factory.client.post("/api/tokens", json={"email": "not-an-email",
-                                                         "password": "x"})
+    response = factory.client.post("/api/tokens", json={"email": "not-an-email", "password": "x"})
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["field"] == "email" and error["value"] == "not-an-email"

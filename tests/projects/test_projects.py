@@ -37,9 +37,14 @@ def test_guidelines_are_versioned_never_overwritten(factory: Factory) -> None:
 
 def test_unknown_question_type_is_rejected_and_nothing_is_created(factory: Factory) -> None:
     owner, org_id = factory.owner()
-    response = owner.post("/api/projects", json={
-        "organization_id": org_id, "name": "P",
-        "questions": [{"name": "q", "type": "telepathy", "settings": {}}]})
+    response = owner.post(
+        "/api/projects",
+        json={
+            "organization_id": org_id,
+            "name": "P",
+            "questions": [{"name": "q", "type": "telepathy", "settings": {}}],
+        },
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["field"].endswith("type") and error["value"] == "telepathy"
@@ -55,8 +60,9 @@ def test_bad_settings_and_duplicate_names_are_rejected(factory: Factory) -> None
         [{"name": "bad name!", "type": "label", "settings": {"labels": ["a"]}}],
     ]
     for questions in cases:
-        response = owner.post("/api/projects", json={"organization_id": org_id, "name": "P",
-                                                     "questions": questions})
+        response = owner.post(
+            "/api/projects", json={"organization_id": org_id, "name": "P", "questions": questions}
+        )
         assert response.status_code == 422, questions
         assert response.json()["error"]["field"]
     assert owner.get("/api/projects").json() == []
@@ -64,8 +70,9 @@ def test_bad_settings_and_duplicate_names_are_rejected(factory: Factory) -> None
 
 def test_activation_needs_a_question(factory: Factory) -> None:
     owner, org_id = factory.owner()
-    response = owner.post("/api/projects", json={"organization_id": org_id, "name": "P",
-                                                 "status": "active"})
+    response = owner.post(
+        "/api/projects", json={"organization_id": org_id, "name": "P", "status": "active"}
+    )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "status"
 
@@ -82,7 +89,7 @@ def test_bad_overlap_is_rejected(factory: Factory) -> None:
 def test_other_organization_sees_nothing(factory: Factory) -> None:
     owner, org_id = factory.owner()
     project = factory.project(owner, org_id, status="draft")
-    stranger, other_org = factory.owner()
+    stranger, _other_org = factory.owner()
     assert stranger.get("/api/projects").json() == []
     assert stranger.get(f"/api/projects/{project['id']}").status_code == 404
     assert stranger.patch(f"/api/projects/{project['id']}", json={"name": "x"}).status_code == 404
@@ -123,12 +130,16 @@ def test_organizations_are_created_by_operators_and_members_added_by_owners(
     owner = factory.user(org_id=org_id, role="owner")
     assert owner.post("/api/organizations", json={"name": "X", "slug": "x-1"}).status_code == 403
     newcomer = factory.user()
-    added = owner.post(f"/api/organizations/{org_id}/members",
-                       json={"email": newcomer.email, "role": "viewer"})
+    added = owner.post(
+        f"/api/organizations/{org_id}/members", json={"email": newcomer.email, "role": "viewer"}
+    )
     assert added.status_code == 201 and added.json()["role"] == "viewer"
-    unknown = owner.post(f"/api/organizations/{org_id}/members",
-                         json={"email": "ghost@example.org", "role": "viewer"})
+    unknown = owner.post(
+        f"/api/organizations/{org_id}/members",
+        json={"email": "ghost@example.org", "role": "viewer"},
+    )
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "email"
-    bad_role = owner.post(f"/api/organizations/{org_id}/members",
-                          json={"email": newcomer.email, "role": "emperor"})
+    bad_role = owner.post(
+        f"/api/organizations/{org_id}/members", json={"email": newcomer.email, "role": "emperor"}
+    )
     assert bad_role.status_code == 422 and bad_role.json()["error"]["field"] == "role"

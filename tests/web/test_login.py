@@ -17,8 +17,11 @@ def _login_token(client: TestClient) -> str:
 
 def _sign_in(client: TestClient, email: str) -> None:
     token = _login_token(client)
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
 
 
@@ -39,8 +42,9 @@ def test_sign_in_shows_projects_and_sign_out_ends_the_session(factory: Factory) 
 def test_wrong_password_stays_on_the_form(factory: Factory) -> None:
     owner, _ = factory.owner()
     token = _login_token(factory.client)
-    response = factory.client.post("/login", data={"email": owner.email, "password": "nope",
-                                                   "csrf_token": token})
+    response = factory.client.post(
+        "/login", data={"email": owner.email, "password": "nope", "csrf_token": token}
+    )
     assert response.status_code == 401
     assert "Wrong email or password" in response.text
 
@@ -48,8 +52,9 @@ def test_wrong_password_stays_on_the_form(factory: Factory) -> None:
 def test_sign_in_without_the_form_token_is_refused(factory: Factory) -> None:
     owner, _ = factory.owner()
     factory.client.get("/login")
-    response = factory.client.post("/login", data={"email": owner.email, "password": PASSWORD,
-                                                   "csrf_token": "forged"})
+    response = factory.client.post(
+        "/login", data={"email": owner.email, "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert response.status_code == 403
     assert "fairlabel_session" not in factory.client.cookies
 
@@ -65,8 +70,9 @@ def test_cookie_works_on_the_api_but_writes_need_the_csrf_header(factory: Factor
     home = factory.client.get("/").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', home)
     assert csrf
-    accepted = factory.client.post("/api/projects", json=body,
-                                   headers={"X-CSRF-Token": csrf.group(1)})
+    accepted = factory.client.post(
+        "/api/projects", json=body, headers={"X-CSRF-Token": csrf.group(1)}
+    )
     assert accepted.status_code == 201
 
 

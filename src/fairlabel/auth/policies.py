@@ -32,21 +32,33 @@ class Principal:
 
 def require_operator(principal: Principal) -> None:
     if not principal.is_operator:
-        raise Forbidden("only an operator of this deployment may do this", field="role",
-                        value="member" if principal.roles else "worker", expected="operator")
+        raise Forbidden(
+            "only an operator of this deployment may do this",
+            field="role",
+            value="member" if principal.roles else "worker",
+            expected="operator",
+        )
 
 
 def view_organization(principal: Principal, organization_id: int) -> None:
     if not principal.is_operator and organization_id not in principal.roles:
-        raise NotFound("no such organization", field="organization_id", value=organization_id,
-                       expected="an organization you belong to")
+        raise NotFound(
+            "no such organization",
+            field="organization_id",
+            value=organization_id,
+            expected="an organization you belong to",
+        )
 
 
 def manage_organization(principal: Principal, organization_id: int) -> None:
     view_organization(principal, organization_id)
     if not principal.is_operator and principal.roles[organization_id] != MemberRole.owner:
-        raise Forbidden("only an owner may manage this organization", field="role",
-                        value=principal.roles[organization_id], expected="owner")
+        raise Forbidden(
+            "only an owner may manage this organization",
+            field="role",
+            value=principal.roles[organization_id],
+            expected="owner",
+        )
 
 
 def create_project(principal: Principal, organization_id: int) -> None:
@@ -59,16 +71,21 @@ def view_project(principal: Principal, project: Project) -> None:
         return
     if principal.is_worker and project.status == ProjectStatus.active:
         return
-    raise NotFound("no such project", field="project_id", value=project.id,
-                   expected="a project you can see")
+    raise NotFound(
+        "no such project", field="project_id", value=project.id, expected="a project you can see"
+    )
 
 
 def read_project_data(principal: Principal, project: Project) -> None:
     """Items, annotations and exports of a whole project: its organization's members only."""
     if principal.is_operator or project.organization_id in principal.roles:
         return
-    raise NotFound("no such project", field="project_id", value=project.id,
-                   expected="a project of your organization")
+    raise NotFound(
+        "no such project",
+        field="project_id",
+        value=project.id,
+        expected="a project of your organization",
+    )
 
 
 def manage_project(principal: Principal, project: Project) -> None:
@@ -79,11 +96,16 @@ def manage_project(principal: Principal, project: Project) -> None:
 def work_on_project(principal: Principal, project: Project) -> None:
     view_project(principal, project)
     if not principal.is_worker:
-        raise Forbidden("only workers take tasks", field="role", value="member",
-                        expected="a worker account")
+        raise Forbidden(
+            "only workers take tasks", field="role", value="member", expected="a worker account"
+        )
     if project.status != ProjectStatus.active:
-        raise Forbidden("the project is not taking work", field="status", value=project.status,
-                        expected="active")
+        raise Forbidden(
+            "the project is not taking work",
+            field="status",
+            value=project.status,
+            expected="active",
+        )
 
 
 def _require_managing_role(principal: Principal, organization_id: int) -> None:
@@ -91,8 +113,13 @@ def _require_managing_role(principal: Principal, organization_id: int) -> None:
         return
     role = principal.roles.get(organization_id)
     if role is None:
-        raise NotFound("no such organization", field="organization_id", value=organization_id,
-                       expected="an organization you belong to")
+        raise NotFound(
+            "no such organization",
+            field="organization_id",
+            value=organization_id,
+            expected="an organization you belong to",
+        )
     if role not in MANAGING_ROLES:
-        raise Forbidden("viewers cannot change projects", field="role", value=role,
-                        expected="owner or manager")
+        raise Forbidden(
+            "viewers cannot change projects", field="role", value=role, expected="owner or manager"
+        )

@@ -12,8 +12,11 @@ router = APIRouter(tags=["auth"])
 
 @router.get("/me", operation_id="get_me")
 def get_me(principal: CurrentPrincipal, db: SessionDep) -> UserOut:
-    names = {org.id: org.name for org in
-             (db.get(Organization, org_id) for org_id in principal.roles) if org}
+    names = {
+        org.id: org.name
+        for org in (db.get(Organization, org_id) for org_id in principal.roles)
+        if org
+    }
     return UserOut(
         id=principal.user.id,
         email=principal.user.email,
@@ -21,8 +24,10 @@ def get_me(principal: CurrentPrincipal, db: SessionDep) -> UserOut:
         pseudonym=principal.user.pseudonym,
         is_operator=principal.is_operator,
         is_worker=principal.is_worker,
-        organizations=[MembershipOut(organization_id=org_id, organization_name=names[org_id],
-                                     role=role) for org_id, role in principal.roles.items()],
+        organizations=[
+            MembershipOut(organization_id=org_id, organization_name=names[org_id], role=role)
+            for org_id, role in principal.roles.items()
+        ],
     )
 
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairlabel.auth.security import digest, hash_password, new_secret, verify_password
+from fairlabel.db import utcnow
 from fairlabel.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from fairlabel.models import ApiToken, User, WebSession, Worker
-from fairlabel.db import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -26,14 +26,26 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if "@" not in email:
-        raise ValidationFailed("not an email address", field="email", value=email,
-                               expected="an address like name@example.org")
+        raise ValidationFailed(
+            "not an email address",
+            field="email",
+            value=email,
+            expected="an address like name@example.org",
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("password too short", field="password", value="***",
-                               expected=f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise ValidationFailed(
+            "password too short",
+            field="password",
+            value="***",
+            expected=f"at least {MIN_PASSWORD_LENGTH} characters",
+        )
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("a user with this email exists", field="email", value=email,
-                       expected="an email not yet registered")
+        raise Conflict(
+            "a user with this email exists",
+            field="email",
+            value=email,
+            expected="an email not yet registered",
+        )
     user = User(
         email=email,
         display_name=display_name or email.split("@")[0],
@@ -73,15 +85,20 @@ def create_token(db: Session, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def list_tokens(db: Session, user: User) -> list[ApiToken]:
-    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                           .order_by(ApiToken.id)))
+    return list(
+        db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
 
 
 def revoke_token(db: Session, user: User, token_id: int) -> ApiToken:
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("no such token", field="token_id", value=token_id,
-                       expected="the id of one of your tokens")
+        raise NotFound(
+            "no such token",
+            field="token_id",
+            value=token_id,
+            expected="the id of one of your tokens",
+        )
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token

@@ -16,9 +16,7 @@ class Item(Base):
     whether the queue may still hand it out (taken < project overlap)."""
 
     __tablename__ = "items"
-    __table_args__ = (
-        UniqueConstraint("project_id", "external_id"),
-    )
+    __table_args__ = (UniqueConstraint("project_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

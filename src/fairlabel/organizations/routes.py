@@ -16,8 +16,9 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 
 @router.post("", operation_id="create_organization", status_code=status.HTTP_201_CREATED)
-def create_organization(body: OrganizationCreate, principal: CurrentPrincipal,
-                        db: SessionDep) -> OrganizationOut:
+def create_organization(
+    body: OrganizationCreate, principal: CurrentPrincipal, db: SessionDep
+) -> OrganizationOut:
     policies.require_operator(principal)
     return OrganizationOut.model_validate(service.create_organization(db, body.name, body.slug))
 
@@ -29,27 +30,35 @@ def list_organizations(principal: CurrentPrincipal, db: SessionDep) -> list[Orga
 
 
 @router.get("/{organization_id}", operation_id="get_organization")
-def get_organization(organization_id: int, principal: CurrentPrincipal,
-                     db: SessionDep) -> OrganizationOut:
+def get_organization(
+    organization_id: int, principal: CurrentPrincipal, db: SessionDep
+) -> OrganizationOut:
     policies.view_organization(principal, organization_id)
     return OrganizationOut.model_validate(service.get_organization(db, organization_id))
 
 
 @router.get("/{organization_id}/members", operation_id="list_members")
-def list_members(organization_id: int, principal: CurrentPrincipal,
-                 db: SessionDep) -> list[MemberOut]:
+def list_members(
+    organization_id: int, principal: CurrentPrincipal, db: SessionDep
+) -> list[MemberOut]:
     policies.view_organization(principal, organization_id)
     return [_member_out(m) for m in service.list_members(db, organization_id)]
 
 
-@router.post("/{organization_id}/members", operation_id="add_member",
-             status_code=status.HTTP_201_CREATED)
-def add_member(organization_id: int, body: MemberAdd, principal: CurrentPrincipal,
-               db: SessionDep) -> MemberOut:
+@router.post(
+    "/{organization_id}/members", operation_id="add_member", status_code=status.HTTP_201_CREATED
+)
+def add_member(
+    organization_id: int, body: MemberAdd, principal: CurrentPrincipal, db: SessionDep
+) -> MemberOut:
     policies.manage_organization(principal, organization_id)
     return _member_out(service.add_member(db, organization_id, body.email, body.role))
 
 
 def _member_out(membership: "service.Membership") -> MemberOut:
-    return MemberOut(user_id=membership.user_id, email=membership.user.email,
-                     display_name=membership.user.display_name, role=membership.role)
+    return MemberOut(
+        user_id=membership.user_id,
+        email=membership.user.email,
+        display_name=membership.user.display_name,
+        role=membership.role,
+    )

@@ -9,8 +9,12 @@ from fairlabel.models import Membership, Organization, User
 
 def create_organization(db: Session, name: str, slug: str) -> Organization:
     if db.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
-        raise Conflict("an organization with this slug exists", field="slug", value=slug,
-                       expected="a slug not yet taken")
+        raise Conflict(
+            "an organization with this slug exists",
+            field="slug",
+            value=slug,
+            expected="a slug not yet taken",
+        )
     org = Organization(name=name, slug=slug)
     db.add(org)
     db.flush()
@@ -20,8 +24,12 @@ def create_organization(db: Session, name: str, slug: str) -> Organization:
 def get_organization(db: Session, organization_id: int) -> Organization:
     org = db.get(Organization, organization_id)
     if org is None:
-        raise NotFound("no such organization", field="organization_id", value=organization_id,
-                       expected="an existing organization id")
+        raise NotFound(
+            "no such organization",
+            field="organization_id",
+            value=organization_id,
+            expected="an existing organization id",
+        )
     return org
 
 
@@ -40,10 +48,17 @@ def list_organizations(db: Session, ids: list[int] | None) -> list[Organization]
 def add_member(db: Session, organization_id: int, email: str, role: str) -> Membership:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound("no user with this email", field="email", value=email,
-                       expected="the email of a registered user")
-    membership = db.scalar(select(Membership).where(
-        Membership.organization_id == organization_id, Membership.user_id == user.id))
+        raise NotFound(
+            "no user with this email",
+            field="email",
+            value=email,
+            expected="the email of a registered user",
+        )
+    membership = db.scalar(
+        select(Membership).where(
+            Membership.organization_id == organization_id, Membership.user_id == user.id
+        )
+    )
     if membership is None:
         membership = Membership(organization_id=organization_id, user_id=user.id, role=role)
         db.add(membership)
@@ -54,5 +69,10 @@ def add_member(db: Session, organization_id: int, email: str, role: str) -> Memb
 
 
 def list_members(db: Session, organization_id: int) -> list[Membership]:
-    return list(db.scalars(select(Membership).where(
-        Membership.organization_id == organization_id).order_by(Membership.id)))
+    return list(
+        db.scalars(
+            select(Membership)
+            .where(Membership.organization_id == organization_id)
+            .order_by(Membership.id)
+        )
+    )

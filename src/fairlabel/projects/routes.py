@@ -17,8 +17,7 @@ router = APIRouter(prefix="/projects", tags=["projects"])
 
 
 @router.post("", operation_id="create_project", status_code=status.HTTP_201_CREATED)
-def create_project(body: ProjectCreate, principal: CurrentPrincipal,
-                   db: SessionDep) -> ProjectOut:
+def create_project(body: ProjectCreate, principal: CurrentPrincipal, db: SessionDep) -> ProjectOut:
     policies.create_project(principal, body.organization_id)
     return ProjectOut.model_validate(service.create_project(db, body, principal.user))
 
@@ -38,24 +37,27 @@ def get_project(project_id: int, principal: CurrentPrincipal, db: SessionDep) ->
 
 
 @router.patch("/{project_id}", operation_id="update_project")
-def update_project(project_id: int, body: ProjectUpdate, principal: CurrentPrincipal,
-                   db: SessionDep) -> ProjectOut:
+def update_project(
+    project_id: int, body: ProjectUpdate, principal: CurrentPrincipal, db: SessionDep
+) -> ProjectOut:
     project = service.get_project(db, project_id)
     policies.manage_project(principal, project)
     return ProjectOut.model_validate(service.update_project(db, project, body, principal.user))
 
 
 @router.get("/{project_id}/counts", operation_id="get_project_counts")
-def get_project_counts(project_id: int, principal: CurrentPrincipal,
-                       db: SessionDep) -> ProjectCounts:
+def get_project_counts(
+    project_id: int, principal: CurrentPrincipal, db: SessionDep
+) -> ProjectCounts:
     project = service.get_project(db, project_id)
     policies.read_project_data(principal, project)
     return service.counts(db, project_id)
 
 
 @router.get("/{project_id}/guidelines", operation_id="list_guidelines")
-def list_guidelines(project_id: int, principal: CurrentPrincipal,
-                    db: SessionDep) -> list[GuidelineOut]:
+def list_guidelines(
+    project_id: int, principal: CurrentPrincipal, db: SessionDep
+) -> list[GuidelineOut]:
     project = service.get_project(db, project_id)
     policies.view_project(principal, project)
     return [GuidelineOut.model_validate(g) for g in service.list_guidelines(db, project_id)]

@@ -15,21 +15,27 @@ from fairlabel.models import (
     Question,
     User,
 )
-from fairlabel.projects.schemas import ProjectCreate, ProjectCounts, ProjectUpdate, QuestionIn
+from fairlabel.projects.schemas import ProjectCounts, ProjectCreate, ProjectUpdate, QuestionIn
 from fairlabel.questions import validate_question_definition
 
 
 def get_project(db: Session, project_id: int) -> Project:
-    project = db.scalar(select(Project).where(Project.id == project_id)
-                        .options(selectinload(Project.questions)))
+    project = db.scalar(
+        select(Project).where(Project.id == project_id).options(selectinload(Project.questions))
+    )
     if project is None:
-        raise NotFound("no such project", field="project_id", value=project_id,
-                       expected="an existing project id")
+        raise NotFound(
+            "no such project",
+            field="project_id",
+            value=project_id,
+            expected="an existing project id",
+        )
     return project
 
 
-def list_projects(db: Session, organization_ids: Sequence[int] | None,
-                  include_active: bool) -> list[Project]:
+def list_projects(
+    db: Session, organization_ids: Sequence[int] | None, include_active: bool
+) -> list[Project]:
     """Projects of the given organizations (None: all), plus every active one for workers."""
     query = select(Project).options(selectinload(Project.questions)).order_by(Project.id)
     if organization_ids is not None:
@@ -62,9 +68,12 @@ def create_project(db: Session, body: ProjectCreate, author: User) -> Project:
 def update_project(db: Session, project: Project, body: ProjectUpdate, author: User) -> Project:
     if body.questions is not None:
         if _has_annotations(db, project.id):
-            raise Conflict("questions cannot change once work has been submitted",
-                           field="questions", value=[q.name for q in body.questions],
-                           expected="no change to questions of a project with annotations")
+            raise Conflict(
+                "questions cannot change once work has been submitted",
+                field="questions",
+                value=[q.name for q in body.questions],
+                expected="no change to questions of a project with annotations",
+            )
         project.questions = _build_questions(body.questions)
         db.flush()
     for name in ("name", "description", "lease_seconds"):
@@ -85,52 +94,86 @@ def _build_questions(questions: list[QuestionIn]) -> list[Question]:
     names = [q.name for q in questions]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ValidationFailed("question names must be unique", field="questions",
-                               value=duplicated, expected="each name once")
+        raise ValidationFailed(
+            "question names must be unique",
+            field="questions",
+            value=duplicated,
+            expected="each name once",
+        )
     return [
-        Question(name=q.name, type=q.type, prompt=q.prompt, required=q.required, position=i,
-                 settings=validate_question_definition(q.name, q.type, q.settings))
+        Question(
+            name=q.name,
+            type=q.type,
+            prompt=q.prompt,
+            required=q.required,
+            position=i,
+            settings=validate_question_definition(q.name, q.type, q.settings),
+        )
         for i, q in enumerate(questions)
     ]
 
 
 def set_status(project: Project, status: ProjectStatus) -> None:
     if status == ProjectStatus.active and not project.questions:
-        raise ValidationFailed("a project needs at least one question before it is active",
-                               field="status", value=status, expected="draft until questions exist")
+        raise ValidationFailed(
+            "a project needs at least one question before it is active",
+            field="status",
+            value=status,
+            expected="draft until questions exist",
+        )
     project.status = status
 
 
 def set_overlap(db: Session, project: Project, overlap: int) -> None:
     """Changing overlap reopens or closes items according to how many workers already hold them."""
     project.overlap = overlap
-    db.execute(update(Item).where(Item.project_id == project.id)
-               .values(is_open=Item.taken < overlap))
+    db.execute(
+        update(Item).where(Item.project_id == project.id).values(is_open=Item.taken < overlap)
+    )
 
 
 def add_guidelines(db: Session, project: Project, body: str, author: User | None) -> None:
     """Each change is a new version; annotations record the version they were made under."""
-    current = db.scalar(select(GuidelineVersion.body).where(
-        GuidelineVersion.project_id == project.id,
-        GuidelineVersion.version == project.guideline_version))
+    current = db.scalar(
+        select(GuidelineVersion.body).where(
+            GuidelineVersion.project_id == project.id,
+            GuidelineVersion.version == project.guideline_version,
+        )
+    )
     if current == body or (current is None and not body):
         return
     project.guideline_version += 1
-    db.add(GuidelineVersion(project_id=project.id, version=project.guideline_version, body=body,
-                            created_by_id=author.id if author else None))
+    db.add(
+        GuidelineVersion(
+            project_id=project.id,
+            version=project.guideline_version,
+            body=body,
+            created_by_id=author.id if author else None,
+        )
+    )
 
 
 def list_guidelines(db: Session, project_id: int) -> list[GuidelineVersion]:
-    return list(db.scalars(select(GuidelineVersion).where(
-        GuidelineVersion.project_id == project_id).order_by(GuidelineVersion.version.desc())))
+    return list(
+        db.scalars(
+            select(GuidelineVersion)
+            .where(GuidelineVersion.project_id == project_id)
+            .order_by(GuidelineVersion.version.desc())
+        )
+    )
 
 
 def counts(db: Session, project_id: int) -> ProjectCounts:
-    items, open_items = db.execute(select(
-        func.count(Item.id), func.coalesce(func.sum(cast(Item.is_open, Integer)), 0)
-    ).where(Item.project_id == project_id)).one()
-    annotations = db.scalar(select(func.count(Annotation.id)).where(
-        Annotation.project_id == project_id, Annotation.is_latest))
+    items, open_items = db.execute(
+        select(func.count(Item.id), func.coalesce(func.sum(cast(Item.is_open, Integer)), 0)).where(
+            Item.project_id == project_id
+        )
+    ).one()
+    annotations = db.scalar(
+        select(func.count(Annotation.id)).where(
+            Annotation.project_id == project_id, Annotation.is_latest
+        )
+    )
     return ProjectCounts(items=items, open_items=int(open_items), annotations=annotations or 0)
 
 

@@ -37,15 +37,20 @@ PagePrincipal = Annotated[Principal | None, Depends(page_principal)]
 
 def check_form_csrf(principal: Principal, sent: str) -> None:
     if not sent or not secrets.compare_digest(sent, principal.csrf_token or ""):
-        raise Forbidden("missing or wrong CSRF token", field="csrf_token", value=None,
-                        expected="the token of this browser session")
+        raise Forbidden(
+            "missing or wrong CSRF token",
+            field="csrf_token",
+            value=None,
+            expected="the token of this browser session",
+        )
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, error: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
-    response = templates.TemplateResponse(request, "login.html",
-                                          {"csrf_token": token, "error": error})
+    response = templates.TemplateResponse(
+        request, "login.html", {"csrf_token": token, "error": error}
+    )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
     return response
 
@@ -68,8 +73,14 @@ def login(
         return _login_again(request, "Wrong email or password.", 401)
     _web_session, secret = auth_service.start_web_session(db, user, settings.session_days)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, max_age=settings.session_days * 86400)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_days * 86400,
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -81,8 +92,12 @@ def _login_again(request: Request, error: str, status_code: int) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, db: SessionDep, principal: PagePrincipal,
-           csrf_token: Annotated[str, Form()] = "") -> Response:
+def logout(
+    request: Request,
+    db: SessionDep,
+    principal: PagePrincipal,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
     if principal is not None:
         check_form_csrf(principal, csrf_token)
         auth_service.end_web_session(db, request.cookies[SESSION_COOKIE])

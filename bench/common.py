@@ -1,0 +1,131 @@
+"""Shared by the benchmarks: a throw-away database, a real uvicorn server in a subprocess
+on 127.0.0.1, and the server's peak memory."""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from fairlabel import migrate
+from fairlabel.config import Settings
+
+
+@contextmanager
+def fresh_settings(database_url: str | None) -> Iterator[Settings]:
+    """A migrated, empty database: SQLite in a temp dir, or a new PostgreSQL database."""
+    with tempfile.TemporaryDirectory(prefix="fairlabel-bench-") as data_dir:
+        if not database_url:
+            settings = Settings(data_dir=Path(data_dir), database_url=None)
+            migrate.upgrade(settings)
+            yield settings
+            return
+        name = f"fairlabel_bench_{secrets.token_hex(4)}"
+        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+            settings = Settings(data_dir=Path(data_dir), database_url=url)
+            migrate.upgrade(settings)
+            yield settings
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(settings: Settings, workers: int = 1) -> Iterator["Server"]:
+    """`fairlabel serve` in a subprocess, stopped on exit."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "FAIRLABEL_DATA_DIR": str(settings.data_dir),
+        "FAIRLABEL_DATABASE_URL": settings.resolved_database_url,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "fairlabel.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class Server:
+    def __init__(self, url: str, process: subprocess.Popen[bytes]) -> None:
+        self.url = url
+        self.process = process
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/api/openapi.json", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def peak_rss_mb(self) -> float:
+        """Largest resident set of the server and its worker processes (VmHWM), in MB."""
+        pids = [self.process.pid, *_children(self.process.pid)]
+        return max(_vm_hwm_kb(pid) for pid in pids) / 1024
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]

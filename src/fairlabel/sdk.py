@@ -1,0 +1,222 @@
+"""Python SDK: `fairlabel.Client(url, token)` over the HTTP API.
+
+Errors come back as `ApiError` carrying the server's field, value and expected text, so a
+script can tell a client exactly what to fix."""
+
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import orjson
+
+JSON = dict[str, Any]
+UPLOAD_CHUNK = 1 << 20
+
+
+class ApiError(Exception):
+    """A 4xx or 5xx answer from the server."""
+
+    def __init__(self, status_code: int, body: JSON) -> None:
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        self.status_code = status_code
+        self.code: str = error.get("code", "http_error")
+        self.field: str | None = error.get("field")
+        self.value: Any = error.get("value")
+        self.expected: str | None = error.get("expected")
+        self.details: list[JSON] = error.get("details", [])
+        self.message: str = error.get("message", f"HTTP {status_code}")
+        super().__init__(
+            f"{status_code} {self.code}: {self.message}"
+            + (f" ({self.field}={self.value!r}; expected {self.expected})" if self.field else "")
+        )
+
+
+class Client:
+    """A fairlabel server, authenticated with an API token (see `fairlabel tokens create`)."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=url.rstrip("/") + "/api",
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _json_or_empty(response))
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    # --- account -----------------------------------------------------------------------
+    def me(self) -> JSON:
+        result: JSON = self._call("GET", "/me")
+        return result
+
+    # --- projects ----------------------------------------------------------------------
+    def list_projects(self) -> list[JSON]:
+        result: list[JSON] = self._call("GET", "/projects")
+        return result
+
+    def get_project(self, project_id: int) -> JSON:
+        result: JSON = self._call("GET", f"/projects/{project_id}")
+        return result
+
+    def create_project(self, organization_id: int, name: str, **fields: Any) -> JSON:
+        body = {"organization_id": organization_id, "name": name, **fields}
+        result: JSON = self._call("POST", "/projects", json=body)
+        return result
+
+    def update_project(self, project_id: int, **fields: Any) -> JSON:
+        result: JSON = self._call("PATCH", f"/projects/{project_id}", json=fields)
+        return result
+
+    # --- items -------------------------------------------------------------------------
+    def import_items(
+        self,
+        project_id: int,
+        source: str | Path | Iterable[JSON],
+        *,
+        format: str | None = None,
+        skip_invalid: bool = False,
+    ) -> JSON:
+        """Import a JSONL/JSON/CSV file, or an iterable of item dicts (sent as JSONL), streamed."""
+        if isinstance(source, str | Path):
+            path = Path(source)
+            fmt = format or path.suffix.lstrip(".").lower()
+            with path.open("rb") as handle:
+                return self._upload(project_id, _file_chunks(handle), fmt, skip_invalid)
+        return self._upload(project_id, _jsonl_chunks(source), "jsonl", skip_invalid)
+
+    def _upload(self, project_id: int, body: Iterator[bytes], fmt: str, skip_invalid: bool) -> JSON:
+        params = {"format": fmt, "skip_invalid": str(skip_invalid).lower()}
+        result: JSON = self._call(
+            "POST", f"/projects/{project_id}/imports", params=params, content=body
+        )
+        return result
+
+    def upload_media(self, project_id: int, paths: Iterable[str | Path]) -> JSON:
+        with ExitStack() as stack:
+            files = [
+                ("files", (Path(p).name, stack.enter_context(Path(p).open("rb")))) for p in paths
+            ]
+            result: JSON = self._call("POST", f"/projects/{project_id}/media", files=files)
+            return result
+
+    def iter_items(self, project_id: int, page_size: int = 500) -> Iterator[JSON]:
+        after = 0
+        while True:
+            page = self._call(
+                "GET", f"/projects/{project_id}/items", params={"after": after, "limit": page_size}
+            )
+            items = page["items"] if isinstance(page, dict) else page
+            if not items:
+                return
+            yield from items
+            after = items[-1]["id"]
+
+    def get_item(self, item_id: int) -> JSON:
+        result: JSON = self._call("GET", f"/items/{item_id}")
+        return result
+
+    # --- work --------------------------------------------------------------------------
+    def next_assignment(self, project_id: int) -> JSON | None:
+        """The next task leased to this worker, or None when the project has nothing left."""
+        result = self._call("POST", f"/projects/{project_id}/assignments/next")
+        if not result or result.get("assignment", result) is None:
+            return None
+        return dict(result)
+
+    def return_assignment(self, assignment_id: int) -> JSON:
+        result: JSON = self._call("POST", f"/assignments/{assignment_id}/return")
+        return result
+
+    def save_draft(self, assignment_id: int, answers: JSON, time_spent_ms: int = 0) -> JSON:
+        result: JSON = self._call(
+            "PUT",
+            f"/assignments/{assignment_id}/draft",
+            json={"answers": answers, "time_spent_ms": time_spent_ms},
+        )
+        return result
+
+    def submit(self, assignment_id: int, answers: JSON, time_spent_ms: int = 0) -> JSON:
+        result: JSON = self._call(
+            "POST",
+            f"/assignments/{assignment_id}/submit",
+            json={"answers": answers, "time_spent_ms": time_spent_ms},
+        )
+        return result
+
+    def revise(self, annotation_id: int, answers: JSON, time_spent_ms: int = 0) -> JSON:
+        result: JSON = self._call(
+            "POST",
+            f"/annotations/{annotation_id}/revise",
+            json={"answers": answers, "time_spent_ms": time_spent_ms},
+        )
+        return result
+
+    # --- export ------------------------------------------------------------------------
+    def export(self, project_id: int, format: str, destination: str | Path | IO[bytes]) -> int:
+        """Stream an export to a path or binary file; returns the number of bytes written."""
+        with self._http.stream(
+            "GET", f"/projects/{project_id}/export", params={"format": format}
+        ) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ApiError(response.status_code, _json_or_empty(response))
+            if isinstance(destination, str | Path):
+                with Path(destination).open("wb") as handle:
+                    return _copy(response, handle)
+            return _copy(response, destination)
+
+
+def _copy(response: httpx.Response, handle: IO[bytes]) -> int:
+    written = 0
+    for chunk in response.iter_bytes(UPLOAD_CHUNK):
+        handle.write(chunk)
+        written += len(chunk)
+    return written
+
+
+def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    while chunk := handle.read(UPLOAD_CHUNK):
+        yield chunk
+
+
+def _jsonl_chunks(rows: Iterable[JSON]) -> Iterator[bytes]:
+    buffer = bytearray()
+    for row in rows:
+        buffer += orjson.dumps(row) + b"\n"
+        if len(buffer) >= UPLOAD_CHUNK:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def _json_or_empty(response: httpx.Response) -> JSON:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"error": {"message": response.text[:500]}}
+    return body if isinstance(body, dict) else {}

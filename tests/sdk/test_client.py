@@ -1,0 +1,72 @@
+"""The Python SDK against a real uvicorn server: projects, import, items, work, export."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import fairlabel
+from fairlabel import ApiError, Client
+from tests.factories import Factory
+
+QUESTIONS = [{"name": "category", "type": "label", "settings": {"labels": ["billing", "shipping"]}}]
+
+
+def test_public_names_are_exported() -> None:
+    assert sorted(fairlabel.__all__) == ["ApiError", "Client"]
+    for name in fairlabel.__all__:
+        assert getattr(fairlabel, name) is not None
+
+
+def test_full_round_trip(factory: Factory, live_server: str, tmp_path: Path) -> None:
+    owner, org_id = factory.owner()
+    worker = factory.worker()
+    with Client(live_server, owner.token) as client:
+        project = client.create_project(org_id, "Tickets", questions=QUESTIONS, status="active")
+        source = tmp_path / "tickets.jsonl"
+        source.write_text(
+            "".join(
+                json.dumps({"external_id": f"t{i}", "text": f"ticket {i}"}) + "\n" for i in range(5)
+            )
+        )
+        report = client.import_items(project["id"], source)
+        assert report["created"] == 5
+        again = client.import_items(project["id"], [{"external_id": "t0", "text": "changed"}])
+        assert again["updated"] == 1
+        items = list(client.iter_items(project["id"], page_size=2))
+        assert [i["external_id"] for i in items] == [f"t{i}" for i in range(5)]
+        assert items[0]["fields"]["text"] == "changed"
+    with Client(live_server, worker.token) as client:
+        labelled = 0
+        while (task := client.next_assignment(project["id"])) is not None:
+            assignment_id = task["assignment"]["id"]
+            client.save_draft(assignment_id, {"category": "billing"}, 500)
+            client.submit(assignment_id, {"category": "shipping"}, 1200)
+            labelled += 1
+        assert labelled == 5
+    with Client(live_server, owner.token) as client:
+        target = tmp_path / "out.jsonl"
+        written = client.export(project["id"], "jsonl", target)
+        lines = [json.loads(line) for line in target.read_text().splitlines()]
+        assert written == target.stat().st_size
+        assert len(lines) == 5
+        assert all(line["annotations"][0]["answers"] == {"category": "shipping"} for line in lines)
+        assert all(line["annotations"][0]["time_spent_ms"] == 1200 for line in lines)
+
+
+def test_errors_carry_field_value_and_expected(factory: Factory, live_server: str) -> None:
+    owner, org_id = factory.owner()
+    with Client(live_server, owner.token) as client:
+        with pytest.raises(ApiError) as caught:
+            client.create_project(
+                org_id, "Bad", questions=[{"name": "q", "type": "telepathy", "settings": {}}]
+            )
+        assert caught.value.status_code == 422
+        assert caught.value.value == "telepathy"
+        assert caught.value.expected and "label" in caught.value.expected
+        with pytest.raises(ApiError) as missing:
+            client.get_project(999_999)
+        assert missing.value.status_code == 404
+    with Client(live_server, "fl_wrong") as client, pytest.raises(ApiError) as denied:
+        client.me()
+    assert denied.value.status_code == 401
