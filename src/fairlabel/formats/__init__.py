@@ -1,0 +1,32 @@
+"""Export formats, one module each, registered by name (see registry.py)."""
+
+from fairlabel.formats import coco, conll, jsonl, voc, yolo
+from fairlabel.formats.base import (
+    CHUNK_SIZE,
+    ExportAnnotation,
+    ExportFormat,
+    ExportProject,
+    ExportQuestion,
+    ExportRecord,
+    RecordSource,
+)
+from fairlabel.formats.registry import ensure_exportable, format_names, get_format, register
+
+__all__ = [
+    "CHUNK_SIZE",
+    "ExportAnnotation",
+    "ExportFormat",
+    "ExportProject",
+    "ExportQuestion",
+    "ExportRecord",
+    "RecordSource",
+    "coco",
+    "conll",
+    "ensure_exportable",
+    "format_names",
+    "get_format",
+    "jsonl",
+    "register",
+    "voc",
+    "yolo",
+]

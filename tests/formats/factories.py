@@ -1,0 +1,83 @@
+"""In-memory projects and records for the export-format tests: no database involved."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from fairlabel.formats import (
+    ExportAnnotation,
+    ExportFormat,
+    ExportProject,
+    ExportQuestion,
+    ExportRecord,
+)
+
+EXPORTED_AT = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
+
+
+def make_project(*questions: ExportQuestion, name: str = "Street scenes") -> ExportProject:
+    return ExportProject(
+        id=7,
+        name=name,
+        organization="Acme Vision",
+        questions=list(questions),
+        exported_at=EXPORTED_AT,
+        guideline_version=3,
+    )
+
+
+def make_annotation(
+    answers: dict[str, Any], *, id: int = 1, worker: str = "w-amber"
+) -> ExportAnnotation:
+    return ExportAnnotation(
+        id=id,
+        worker=worker,
+        version=2,
+        answers=answers,
+        guideline_version=3,
+        time_spent_ms=41_500,
+        created_at=datetime(2024, 5, 16, 12, 0, 5, 250_000, tzinfo=UTC),
+    )
+
+
+def make_record(
+    item_id: int,
+    fields: dict[str, Any],
+    *annotations: ExportAnnotation,
+    external_id: str | None = None,
+) -> ExportRecord:
+    return ExportRecord(
+        item_id=item_id,
+        external_id=external_id or f"ext-{item_id}",
+        fields=fields,
+        meta={"batch": "b1"},
+        status="done",
+        annotations=list(annotations),
+    )
+
+
+def image(
+    width: int | None = 640, height: int | None = 480, name: str | None = "scene.png"
+) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "src": "/api/projects/7/media/ab12",
+        "sha256": "ab12",
+        "width": width,
+        "height": height,
+        "content_type": "image/png",
+    }
+    if name is not None:
+        value["name"] = name
+    return value
+
+
+BOXES = ExportQuestion("boxes", "bbox", {"field": "image", "labels": ["car", "person"]})
+OUTLINES = ExportQuestion("outlines", "polygon", {"labels": ["road", "car"]})
+ENTITIES = ExportQuestion("entities", "span", {"labels": ["PER", "LOC"]})
+TOPIC = ExportQuestion("topic", "label", {"labels": ["sport", "news"]})
+
+
+def export(fmt: ExportFormat, project: ExportProject, records: Iterable[ExportRecord]) -> bytes:
+    """The whole file, from a source that can be read as many times as the format needs."""
+    kept = list(records)
+    return b"".join(fmt.chunks(project, lambda: iter(kept)))
