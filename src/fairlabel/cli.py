@@ -11,12 +11,28 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from fairlabel import migrate
+from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
 from fairlabel.db import Database
-from fairlabel.errors import FairlabelError
+from fairlabel.demo.seed import seed_demo
+from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
+from fairlabel.exports import service as export_service
+from fairlabel.formats import get_format
+from fairlabel.items import parsing
+from fairlabel.items import service as item_service
+from fairlabel.items.schemas import ImportReport
+from fairlabel.models import MemberRole, Organization, Project, User
+from fairlabel.organizations import service as org_service
+from fairlabel.projects import service as project_service
 
 app = typer.Typer(
     help="fairlabel: open data engine for human-labelled AI training data.",
@@ -58,7 +74,7 @@ def clear_errors(command: F) -> F:
 
 
 @contextmanager
-def database_session(settings: Settings | None = None) -> Iterator[Any]:
+def database_session(settings: Settings | None = None) -> Iterator[Session]:
     database = Database(settings or Settings())
     try:
         with database.session() as session:
@@ -76,7 +92,6 @@ def db_upgrade() -> None:
 
 
 def _safe_url(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
 
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
@@ -89,7 +104,6 @@ def serve(
     upgrade: Annotated[bool, typer.Option(help="apply migrations first")] = True,
 ) -> None:
     """Serve the API and the web pages."""
-    import uvicorn
 
     if upgrade:
         migrate.upgrade(Settings())
@@ -116,8 +130,6 @@ def users_create(
     role: Annotated[str, typer.Option(help="owner, manager or viewer")] = "owner",
 ) -> None:
     """Create a user: an operator, an organization member, or a worker."""
-    from fairlabel.auth import service as auth_service
-    from fairlabel.organizations import service as org_service
 
     chosen = password or secrets.token_urlsafe(12)
     with database_session() as db:
@@ -132,10 +144,7 @@ def users_create(
         console.print(f"password: [bold]{chosen}[/bold]")
 
 
-def _organization(db: Any, slug: str) -> Any:
-    from fairlabel.errors import NotFound
-    from fairlabel.organizations import service as org_service
-
+def _organization(db: Session, slug: str) -> Organization:
     organization = org_service.organization_by_slug(db, slug)
     if organization is None:
         raise NotFound(
@@ -148,9 +157,6 @@ def _organization(db: Any, slug: str) -> Any:
 
 
 def _role(role: str) -> str:
-    from fairlabel.errors import ValidationFailed
-    from fairlabel.models import MemberRole
-
     if role not in set(MemberRole):
         raise ValidationFailed(
             "unknown role", field="--role", value=role, expected="owner, manager or viewer"
@@ -162,7 +168,6 @@ def _role(role: str) -> str:
 @clear_errors
 def orgs_create(name: str, slug: str) -> None:
     """Create an organization (a client)."""
-    from fairlabel.organizations import service as org_service
 
     with database_session() as db:
         organization = org_service.create_organization(db, name, slug)
@@ -173,11 +178,6 @@ def orgs_create(name: str, slug: str) -> None:
 @clear_errors
 def tokens_create(email: str, name: str = "cli") -> None:
     """Create an API token for a user; the secret is printed once."""
-    from sqlalchemy import select
-
-    from fairlabel.auth import service as auth_service
-    from fairlabel.errors import NotFound
-    from fairlabel.models import User
 
     with database_session() as db:
         user = db.scalar(select(User).where(User.email == email.strip().lower()))
@@ -201,9 +201,6 @@ def export_command(
     ),
 ) -> None:
     """Export a project's items and annotations, streamed with constant memory."""
-    from fairlabel.exports import service as export_service
-    from fairlabel.formats import get_format
-    from fairlabel.projects import service as project_service
 
     fmt = get_format(format)
     database = Database(Settings())
@@ -248,14 +245,7 @@ def _write_chunks(chunks: Iterator[bytes], output: Path) -> int:
     return written
 
 
-def _progress() -> Any:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+def _progress() -> Progress:
 
     return Progress(
         TextColumn("{task.description}"),
@@ -264,3 +254,109 @@ def _progress() -> Any:
         TimeRemainingColumn(),
         console=err_console,
     )
+
+
+@app.command()
+@clear_errors
+def demo(
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve the site after seeding")
+    ] = False,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Seed demo projects and users from generated data, print the logins, and serve."""
+
+    settings = Settings()
+    migrate.upgrade(settings)
+    with database_session(settings) as db:
+        logins = seed_demo(db, settings)
+    table = Table(title="demo logins")
+    for column in ("role", "email", "password"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.role, login.email, login.password)
+    console.print(table)
+    if serve_after:
+        console.print(f"serving on [bold]http://{host}:{port}[/bold] (Ctrl+C to stop)")
+        serve(host=host, port=port, workers=1, upgrade=False)
+
+
+@app.command("import")
+@clear_errors
+def import_command(
+    project_id: Annotated[int, typer.Argument(metavar="PROJECT", help="project id")],
+    path: Annotated[Path, typer.Argument(help="a JSONL, JSON or CSV file, or a media folder")],
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="jsonl, json or csv (default: by suffix)")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="import the good rows and report the bad ones")
+    ] = False,
+) -> None:
+    """Import items from a file (streamed) or media files from a folder, with a progress bar.
+    Without --skip-invalid, one bad row rejects the whole import and nothing is written."""
+
+    settings = Settings()
+    if not path.exists():
+        raise _missing_path(path)
+    with database_session(settings) as db:
+        project = project_service.get_project(db, project_id)
+        if path.is_dir():
+            report = _import_folder(db, settings, project, path, skip_invalid)
+        else:
+            report = _import_file(db, project, path, format, skip_invalid)
+    _print_report(report)
+
+
+def _missing_path(path: Path) -> FairlabelError:
+    return NotFound(
+        "no such file or folder",
+        field="PATH",
+        value=str(path),
+        expected="an existing file or folder",
+    )
+
+
+def _import_file(
+    db: Session, project: Project, path: Path, format: str | None, skip_invalid: bool
+) -> ImportReport:
+
+    fmt = parsing.resolve_format(format or path.suffix.lstrip(".").lower(), None)
+    with _progress() as progress, path.open("rb") as handle:
+        task = progress.add_task(f"importing {path.name}", total=path.stat().st_size)
+        chunks = _read_with_progress(handle, lambda n: progress.advance(task, n))
+        return item_service.import_rows(
+            db, project, parsing.parse(fmt, chunks), skip_invalid=skip_invalid
+        )
+
+
+def _read_with_progress(handle: Any, advance: Callable[[int], None]) -> Iterator[bytes]:
+    while chunk := handle.read(1 << 20):
+        advance(len(chunk))
+        yield chunk
+
+
+def _import_folder(
+    db: Session, settings: Settings, project: Project, folder: Path, skip_invalid: bool
+) -> ImportReport:
+
+    total = sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    with _progress() as progress:
+        task = progress.add_task(f"importing {folder.name}/", total=total)
+        return item_service.import_media_folder(
+            db,
+            settings,
+            project,
+            folder,
+            lambda done: progress.update(task, completed=done),
+            skip_invalid=skip_invalid,
+        )
+
+
+def _print_report(report: ImportReport) -> None:
+    console.print(
+        f"created {report.created:,}, updated {report.updated:,}, skipped {report.skipped:,}"
+    )
+    for error in report.errors[:50]:
+        console.print(f"  [yellow]skipped[/yellow] {error}")
