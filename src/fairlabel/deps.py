@@ -12,7 +12,7 @@ from fairlabel.auth.policies import Principal
 from fairlabel.config import Settings
 from fairlabel.db import Database
 from fairlabel.errors import Forbidden, Unauthorized
-from fairlabel.models import Membership, User, Worker
+from fairlabel.models import Membership, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "fairlabel_session"
@@ -46,7 +46,7 @@ def load_principal(db: Session, user: User, csrf_token: str | None = None) -> Pr
         select(Membership.organization_id, Membership.role).where(Membership.user_id == user.id)
     ).all()
     roles = {organization_id: role for organization_id, role in rows}
-    is_worker = db.get(Worker, user.id) is not None
+    is_worker = user.worker is not None
     return Principal(user=user, roles=roles, is_worker=is_worker, csrf_token=csrf_token)
 
 

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from fairlabel.auth.security import digest, hash_password, new_secret, verify_password
 from fairlabel.db import utcnow
@@ -105,11 +105,13 @@ def revoke_token(db: Session, user: User, token_id: int) -> ApiToken:
 
 
 def user_for_token(db: Session, secret: str) -> User | None:
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
-    if token is None or token.revoked_at is not None:
-        return None
-    user = db.get(User, token.user_id)
-    return user if user is not None and user.is_active else None
+    """One query per API call: the token's active user with its worker profile."""
+    return db.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest(secret), ApiToken.revoked_at.is_(None), User.is_active)
+        .options(joinedload(User.worker))
+    )
 
 
 def start_web_session(db: Session, user: User, days: int) -> tuple[WebSession, str]:
