@@ -64,12 +64,17 @@ def database(app: FastAPI) -> Database:
     return db
 
 
+DATABASE_FIXTURES = frozenset({"database", "app", "client", "factory", "live_server"})
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "database" not in request.fixturenames and "app" not in request.fixturenames:
+    """Each test that touches the database leaves it empty for the next."""
+    if not DATABASE_FIXTURES & set(request.fixturenames):
+        yield
         return
     database: Database = request.getfixturevalue("database")
+    yield
     with database.session() as session:
         for table in reversed(models.Base.metadata.sorted_tables):
             session.execute(table.delete())
