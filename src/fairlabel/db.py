@@ -1,6 +1,7 @@
 """Engine and sessions. SQLite runs in WAL mode with foreign keys on; write transactions
 on SQLite start with BEGIN IMMEDIATE so that a read-then-write never fails mid-way."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -44,7 +45,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, **kwargs)
 
 
+WRITER_WAIT_SECONDS = 30
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    """SQLite allows one writer. Threads of this process queue for it on a Python lock, which
+    wakes the next writer at once, instead of polling in SQLite's busy handler (sleeps of up
+    to 100 ms); other processes still meet the busy timeout."""
+    writer = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -52,14 +61,24 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={WRITER_WAIT_SECONDS * 1000}")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode == "IMMEDIATE" and not conn.info.get("holds_writer"):
+            if not writer.acquire(timeout=WRITER_WAIT_SECONDS):
+                raise TimeoutError("the database stayed busy with other writes")
+            conn.info["holds_writer"] = True
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        """The transaction has ended and the connection is back in the pool."""
+        if record.info.pop("holds_writer", False):
+            writer.release()
 
 
 class Database:
@@ -75,17 +94,20 @@ class Database:
         self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(writer, expire_on_commit=False)
 
+    def new_session(self, write: bool = True) -> Session:
+        """A session that has not touched the database yet (the connection comes lazily)."""
+        return (self.write_sessions if write else self.read_sessions)()
+
     @contextmanager
     def session(self, write: bool = True) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any error."""
-        factory = self.write_sessions if write else self.read_sessions
-        with factory() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        session = self.new_session(write)
+        try:
+            yield session
+        except BaseException:
+            finish(session, success=False)
+            raise
+        finish(session, success=True)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -109,6 +131,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def finish(session: Session, *, success: bool) -> None:
+    """End a unit of work: commit (or roll back) and give the connection back."""
+    try:
+        if success:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

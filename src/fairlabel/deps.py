@@ -1,16 +1,17 @@
 """Typed dependencies: the database session of a request and the authenticated caller."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairlabel.auth import service as auth_service
 from fairlabel.auth.policies import Principal
 from fairlabel.config import Settings
-from fairlabel.db import Database
+from fairlabel.db import Database, finish
 from fairlabel.errors import Forbidden, Unauthorized
 from fairlabel.models import Membership, User
 
@@ -19,21 +20,32 @@ SESSION_COOKIE = "fairlabel_session"
 CSRF_HEADER = "x-csrf-token"
 
 
-def get_database(request: Request) -> Database:
+# Dependencies that do no I/O are `async def`: FastAPI runs sync dependencies in the thread
+# pool, and each hand-off costs more than the work of a typical request.
+
+
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed before the response is sent, so an
-    acknowledged write is durable. Reads take no write lock."""
-    with get_database(request).session(write=request.method not in SAFE_METHODS) as session:
+    acknowledged write is durable. Reads take no write lock. Opening a session does no
+    I/O; the commit runs in the thread pool."""
+    database: Database = request.app.state.database
+    session = database.new_session(write=request.method not in SAFE_METHODS)
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(finish, session, success=False)
+        raise
+    await run_in_threadpool(finish, session, success=True)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -83,7 +95,7 @@ def _csrf_sent(request: Request) -> str | None:
     return request.headers.get(CSRF_HEADER)
 
 
-def current_principal(
+async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if principal is None:
