@@ -2,27 +2,8 @@
 
 import re
 
-from fastapi.testclient import TestClient
-
 from tests.factories import PASSWORD, Factory
-
-
-def _login_token(client: TestClient) -> str:
-    page = client.get("/login")
-    assert page.status_code == 200
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, email: str) -> None:
-    token = _login_token(client)
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+from tests.web.helpers import login_token, sign_in
 
 
 def test_sign_in_shows_projects_and_sign_out_ends_the_session(factory: Factory) -> None:
@@ -30,7 +11,7 @@ def test_sign_in_shows_projects_and_sign_out_ends_the_session(factory: Factory) 
     factory.project(owner, org_id, name="Tickets <triage>")
     client = factory.client
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
-    _sign_in(client, owner.email)
+    sign_in(client, owner.email)
     home = client.get("/")
     assert "Tickets &lt;triage&gt;" in home.text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
@@ -41,7 +22,7 @@ def test_sign_in_shows_projects_and_sign_out_ends_the_session(factory: Factory) 
 
 def test_wrong_password_stays_on_the_form(factory: Factory) -> None:
     owner, _ = factory.owner()
-    token = _login_token(factory.client)
+    token = login_token(factory.client)
     response = factory.client.post(
         "/login", data={"email": owner.email, "password": "nope", "csrf_token": token}
     )
@@ -61,7 +42,7 @@ def test_sign_in_without_the_form_token_is_refused(factory: Factory) -> None:
 
 def test_cookie_works_on_the_api_but_writes_need_the_csrf_header(factory: Factory) -> None:
     owner, org_id = factory.owner()
-    _sign_in(factory.client, owner.email)
+    sign_in(factory.client, owner.email)
     assert factory.client.get("/api/me").json()["email"] == owner.email
     body = {"organization_id": org_id, "name": "From the browser"}
     refused = factory.client.post("/api/projects", json=body)
@@ -78,7 +59,7 @@ def test_cookie_works_on_the_api_but_writes_need_the_csrf_header(factory: Factor
 
 def test_logout_without_csrf_is_refused(factory: Factory) -> None:
     owner, _ = factory.owner()
-    _sign_in(factory.client, owner.email)
+    sign_in(factory.client, owner.email)
     response = factory.client.post("/logout", data={"csrf_token": "forged"})
     assert response.status_code == 403
     assert factory.client.get("/api/me").status_code == 200

@@ -1,5 +1,6 @@
-"""Server-rendered pages: sign in, sign out and the home page. Forms carry a CSRF token:
-the session's own once signed in, a double-submit cookie on the sign-in form."""
+"""Server-rendered pages: sign in, sign out, the home page, a project's guidelines and the
+labelling workspace. Forms carry a CSRF token: the session's own once signed in, a
+double-submit cookie on the sign-in form."""
 
 import secrets
 from pathlib import Path
@@ -11,11 +12,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from fairlabel.auth import policies
 from fairlabel.auth import service as auth_service
 from fairlabel.auth.policies import Principal
 from fairlabel.deps import SESSION_COOKIE, SessionDep, SettingsDep, load_principal
-from fairlabel.errors import Forbidden, Unauthorized
+from fairlabel.errors import FairlabelError, Forbidden, Unauthorized
+from fairlabel.models import Project, ProjectStatus
 from fairlabel.projects import service as project_service
+from fairlabel.web import service
 
 WEB_DIR = Path(__file__).parent
 LOGIN_CSRF_COOKIE = "fairlabel_login_csrf"
@@ -116,7 +120,99 @@ def home(request: Request, db: SessionDep, principal: PagePrincipal) -> Response
 def _home_context(db: Session, principal: Principal) -> dict[str, object]:
     org_ids = None if principal.is_operator else list(principal.roles)
     projects = project_service.list_projects(db, org_ids, include_active=principal.is_worker)
-    return {"principal": principal, "projects": projects, "csrf_token": principal.csrf_token}
+    return {
+        "principal": principal,
+        "projects": projects,
+        "workable": {p.id for p in projects if _can_work(principal, p)},
+        "describe_question": service.describe_question,
+        "csrf_token": principal.csrf_token,
+    }
+
+
+def _can_work(principal: Principal, project: Project) -> bool:
+    return principal.is_worker and project.status == ProjectStatus.active
+
+
+@router.get("/projects/{project_id}/guidelines", response_class=HTMLResponse)
+def guidelines_page(
+    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+) -> Response:
+    """The current guidelines as a page of their own, to read before taking a task."""
+    if principal is None:
+        return _to_login()
+    project = _visible_project(request, db, principal, project_id)
+    if isinstance(project, Response):
+        return project
+    versions = project_service.list_guidelines(db, project.id)
+    body = service.render_markdown(versions[0].body) if versions else None
+    context = {
+        "principal": principal,
+        "csrf_token": principal.csrf_token,
+        "project": project,
+        "guidelines": body,
+        "version": versions[0].version if versions else 0,
+        "can_work": _can_work(principal, project),
+    }
+    return templates.TemplateResponse(request, "guidelines.html", context)
+
+
+@router.get("/projects/{project_id}/work", response_class=HTMLResponse)
+def work_page(
+    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+) -> Response:
+    """The labelling workspace: a shell page that loads the built bundle, which then talks
+    to the API with the session cookie and the CSRF token passed here."""
+    if principal is None:
+        return _to_login()
+    project = _visible_project(request, db, principal, project_id)
+    if isinstance(project, Response):
+        return project
+    context: dict[str, object] = {
+        "principal": principal,
+        "csrf_token": principal.csrf_token,
+        "project": project,
+    }
+    if not _can_work(principal, project):
+        reason = (
+            "This project is not taking work right now."
+            if principal.is_worker
+            else "Only worker accounts take labelling tasks."
+        )
+        return _page_error(request, context, 403, "You cannot label here", reason)
+    bundle = service.workspace_bundle()
+    if bundle is None:
+        return templates.TemplateResponse(request, "work_unbuilt.html", context, status_code=503)
+    versions = project_service.list_guidelines(db, project.id)
+    context |= {
+        "bundle": bundle,
+        "guidelines": service.render_markdown(versions[0].body) if versions else None,
+    }
+    return templates.TemplateResponse(request, "work.html", context)
+
+
+def _to_login() -> Response:
+    """Signed-out visitors go to the sign-in form."""
+    return RedirectResponse("/login", status_code=303)
+
+
+def _visible_project(
+    request: Request, db: Session, principal: Principal, project_id: int
+) -> Project | Response:
+    """The project if this person may see it; otherwise a page that says so (404, as the API)."""
+    try:
+        project = project_service.get_project(db, project_id)
+        policies.view_project(principal, project)
+    except FairlabelError as error:
+        context: dict[str, object] = {"principal": principal, "csrf_token": principal.csrf_token}
+        return _page_error(request, context, error.status_code, "Project not found", error.message)
+    return project
+
+
+def _page_error(
+    request: Request, context: dict[str, object], status: int, title: str, message: str
+) -> Response:
+    context = context | {"title": title, "message": message}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def mount_web(app: FastAPI) -> None:

@@ -1,0 +1,88 @@
+/** An image that can be zoomed (wheel, +/-, buttons) and panned (drag, arrows), with a clear
+ * placeholder when the file is missing. */
+import { html, LitElement, type PropertyValues } from "lit";
+import { PanZoom } from "../lib/panzoom";
+import type { Media } from "../types";
+
+export class ImageView extends LitElement {
+  static override properties = {
+    media: { attribute: false },
+    label: {},
+    failed: { state: true },
+    zoom: { state: true },
+  };
+
+  declare media: Media;
+  declare label: string;
+  declare failed: boolean;
+  declare zoom: number;
+  private panzoom: PanZoom | null = null;
+
+  constructor() {
+    super();
+    this.label = "image";
+    this.failed = false;
+    this.zoom = 1;
+  }
+
+  protected override createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.panzoom?.destroy();
+    this.panzoom = null;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has("media")) this.failed = false;
+  }
+
+  override render() {
+    if (this.failed) return mediaPlaceholder(this.media, "image");
+    return html`<div class="fl-zoom-controls">
+        <button type="button" @click=${() => this.panzoom?.zoomBy(1.25)} aria-label="Zoom in">+</button>
+        <button type="button" @click=${() => this.panzoom?.zoomBy(0.8)} aria-label="Zoom out">−</button>
+        <button type="button" @click=${() => this.fit()} aria-label="Fit to view">Fit</button>
+        <span class="fl-hint">${Math.round(this.zoom * 100)}%</span>
+      </div>
+      <div class="fl-viewport" tabindex="0" role="img" aria-label=${`${this.label}: drag or use arrows to pan, wheel or +/- to zoom, 0 to fit`} @keydown=${this.onKey}>
+        <div class="fl-stage">
+          <img src=${this.media.src} alt="" draggable="false" decoding="async" @load=${() => this.fit()} @error=${() => (this.failed = true)} />
+        </div>
+      </div>`;
+  }
+
+  protected override updated(): void {
+    const viewport = this.querySelector<HTMLElement>(".fl-viewport");
+    const stage = this.querySelector<HTMLElement>(".fl-stage");
+    if (!viewport || !stage) {
+      this.panzoom?.destroy();
+      this.panzoom = null;
+    } else if (!this.panzoom) {
+      this.panzoom = new PanZoom(viewport, stage, { onChange: (scale) => (this.zoom = scale) });
+    }
+  }
+
+  private fit(): void {
+    const img = this.querySelector("img");
+    if (img) this.panzoom?.fit(img.naturalWidth, img.naturalHeight);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key === "0") this.fit();
+    else if (!this.panzoom?.handleKey(event)) return;
+    event.preventDefault();
+    event.stopPropagation();
+  }
+}
+customElements.define("fl-image-view", ImageView);
+
+export function mediaPlaceholder(media: Media, kind: string): ReturnType<typeof html> {
+  return html`<div class="fl-media-missing" role="alert">
+    <strong>This ${kind} could not be loaded.</strong>
+    <span>${media.name ?? media.src}</span>
+    <span>You can return the task without penalty (Esc, then Enter).</span>
+  </div>`;
+}

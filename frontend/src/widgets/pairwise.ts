@@ -1,0 +1,88 @@
+/** pairwise: which of two responses is better (or a tie, or both bad), and optionally by how
+ * much. Number keys pick the choice, then the strength when the project asks for one. */
+import { html, nothing } from "lit";
+import { digitIndex, setting } from "../lib/fields";
+import type { Shortcut } from "../types";
+import { Widget, type KeyResult } from "./base";
+import { choiceButtons, keyHint } from "./choices";
+
+export interface Preference {
+  choice: string;
+  strength?: number | null;
+}
+
+const CHOICE_TEXT: Record<string, string> = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
+
+export class PairwiseWidget extends Widget<Preference> {
+  private get choices(): string[] {
+    return [
+      "a",
+      "b",
+      ...(setting(this.question, "allow_tie", true) ? ["tie"] : []),
+      ...(setting(this.question, "allow_both_bad", true) ? ["both_bad"] : []),
+    ];
+  }
+
+  private get levels(): number {
+    return setting(this.question, "strength_levels", 0);
+  }
+
+  /** Number keys set the strength once A or B is chosen and no strength is set yet. */
+  private get wantsStrength(): boolean {
+    const choice = this.value?.choice;
+    return this.levels > 0 && (choice === "a" || choice === "b") && !this.value?.strength;
+  }
+
+  override render() {
+    const picked = this.value?.choice;
+    const choices = this.choices.map((c, i) => ({
+      value: c,
+      text: CHOICE_TEXT[c] ?? c,
+      selected: picked === c,
+      key: this.wantsStrength ? undefined : keyHint(i),
+    }));
+    const strength =
+      this.levels > 0 && (picked === "a" || picked === "b")
+        ? html`<p class="fl-hint">How much better? 1 = slightly, ${this.levels} = much better</p>
+            ${choiceButtons(
+              Array.from({ length: this.levels }, (_, i) => ({
+                value: String(i + 1),
+                text: String(i + 1),
+                selected: this.value?.strength === i + 1,
+                key: this.wantsStrength ? keyHint(i) : undefined,
+              })),
+              "radio",
+              "Strength of the preference",
+              (v) => this.emit({ choice: picked, strength: Number(v) }),
+              this.disabled,
+            )}`
+        : nothing;
+    return html`${choiceButtons(choices, "radio", this.question.prompt || "Which response is better?", (c) => this.pick(c), this.disabled)}${strength}`;
+  }
+
+  private pick(choice: string): void {
+    const strength = this.value?.choice === choice ? this.value.strength : null;
+    this.emit({ choice, strength: this.levels > 0 && (choice === "a" || choice === "b") ? strength : null });
+  }
+
+  override handleKey(event: KeyboardEvent): KeyResult {
+    const index = digitIndex(event);
+    if (index < 0) return false;
+    if (this.wantsStrength) {
+      if (index >= this.levels) return false;
+      this.emit({ choice: this.value!.choice, strength: index + 1 });
+      return "advance";
+    }
+    const choice = this.choices[index];
+    if (choice === undefined) return false;
+    this.pick(choice);
+    return this.levels > 0 && (choice === "a" || choice === "b") ? "handled" : "advance";
+  }
+
+  override shortcuts(): Shortcut[] {
+    const keys = [{ keys: "1 … 4", does: "A better, B better, tie, both bad" }];
+    if (this.levels > 0) keys.push({ keys: `then 1 … ${this.levels}`, does: "how much better" });
+    return keys;
+  }
+}
+customElements.define("fl-pairwise-widget", PairwiseWidget);

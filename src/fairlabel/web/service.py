@@ -1,0 +1,77 @@
+"""What the pages show beside the raw records: a plain-words summary of each question, the
+guidelines as safe HTML, and where the built workspace bundle is."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from fairlabel.models import Question
+
+DIST_DIR = Path(__file__).parent / "static" / "dist"
+WORKSPACE_SCRIPT = "workspace.js"
+WORKSPACE_STYLES = "workspace.css"
+
+#: Raw HTML in guidelines is shown as text: a project's author must not be able to run
+#: scripts in a worker's browser. markdown-it also refuses javascript: and data: links.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """URLs of the built workspace; `version` changes with every build, so browsers reload it."""
+
+    script: str
+    styles: str | None
+    version: str
+
+
+def workspace_bundle(dist: Path | None = None) -> Bundle | None:
+    """The built bundle, or None when `make setup` (npm run build) has not been run."""
+    dist = dist or DIST_DIR
+    script = dist / WORKSPACE_SCRIPT
+    try:
+        version = str(script.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return None
+    styles = f"/static/dist/{WORKSPACE_STYLES}" if (dist / WORKSPACE_STYLES).is_file() else None
+    return Bundle(f"/static/dist/{WORKSPACE_SCRIPT}", styles, version)
+
+
+def render_markdown(text: str) -> Markup:
+    """Guidelines and descriptions as HTML that can hold no markup of the author's own."""
+    return Markup(_render_cached(text))  # markdown-it has escaped every raw HTML tag
+
+
+@lru_cache(maxsize=256)
+def _render_cached(text: str) -> str:
+    html: str = _MARKDOWN.render(text)
+    return html
+
+
+def describe_question(question: Question) -> str:
+    """What a worker will be asked to do, in words, before they take a task."""
+    settings: dict[str, Any] = question.settings or {}
+    labels = ", ".join(str(label) for label in settings.get("labels", []))
+    describe = _DESCRIPTIONS.get(question.type)
+    return describe(settings, labels) if describe else f"answer a {question.type} question"
+
+
+_DESCRIPTIONS = {
+    "label": lambda s, labels: f"choose one label: {labels}",
+    "multi_label": lambda s, labels: f"choose any labels that apply: {labels}",
+    "rating": lambda s, labels: f"rate from {s.get('min', 1)} to {s.get('max', 5)}",
+    "text": lambda s, labels: "write a short text" if s.get("multiline") is False else "write text",
+    "span": lambda s, labels: f"mark passages in the text as {labels}",
+    "bbox": lambda s, labels: f"draw a box around each {labels.replace(', ', ' / ')} in the image",
+    "polygon": lambda s, labels: f"outline each {labels.replace(', ', ' / ')} in the image",
+    "ranking": lambda s, labels: (
+        "rank the responses from best to worst (ties allowed)"
+        if s.get("allow_ties", True)
+        else "rank the responses from best to worst"
+    ),
+    "pairwise": lambda s, labels: "say which of two responses is better",
+}

@@ -1,0 +1,25 @@
+"""Signing in through the real form, as a browser does, for the page tests."""
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.factories import PASSWORD
+
+
+def login_token(client: TestClient) -> str:
+    page = client.get("/login")
+    assert page.status_code == 200
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+def sign_in(client: TestClient, email: str) -> None:
+    token = login_token(client)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
