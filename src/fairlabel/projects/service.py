@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, cast, exists, func, select, update
+from sqlalchemy import ColumnElement, Integer, cast, exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from fairlabel.errors import Conflict, NotFound, ValidationFailed
@@ -39,7 +39,7 @@ def list_projects(
     """Projects of the given organizations (None: all), plus every active one for workers."""
     query = select(Project).options(selectinload(Project.questions)).order_by(Project.id)
     if organization_ids is not None:
-        condition = Project.organization_id.in_(list(organization_ids))
+        condition: ColumnElement[bool] = Project.organization_id.in_(list(organization_ids))
         if include_active:
             condition = condition | (Project.status == ProjectStatus.active)
         query = query.where(condition)
