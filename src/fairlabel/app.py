@@ -85,6 +85,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         }
         return JSONResponse(jsonable_encoder({"error": body}), status_code=422)
 
+    @app.exception_handler(TimeoutError)
+    async def on_busy(_request: Request, _exc: TimeoutError) -> JSONResponse:
+        body = {"code": "busy", "message": "the database is busy with other writes; retry soon"}
+        return JSONResponse({"error": body}, status_code=503, headers={"Retry-After": "5"})
+
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)

@@ -29,7 +29,7 @@ class FairlabelError(Exception):
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
             body["field"] = self.field
-            body["value"] = _shorten(self.value)
+            body["value"] = shorten(self.value)
         if self.expected is not None:
             body["expected"] = self.expected
         if self.details:
@@ -37,7 +37,7 @@ class FairlabelError(Exception):
         return {"error": body}
 
 
-def _shorten(value: Any, limit: int = 200) -> Any:
+def shorten(value: Any, limit: int = 200) -> Any:
     """Echo the offending value back, but never a megabyte of it."""
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + "…"

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Literal
 
 import orjson
 
-from fairlabel.errors import _shorten
+from fairlabel.errors import shorten
 
 ImportFormat = Literal["jsonl", "json", "csv"]
 FORMATS: tuple[ImportFormat, ...] = ("jsonl", "json", "csv")
@@ -67,7 +67,7 @@ class RowError:
         problem = {
             "line": self.line,
             "field": self.field,
-            "value": _shorten(self.value),
+            "value": shorten(self.value),
             "expected": self.expected,
             "message": self.message,
         }
@@ -119,6 +119,7 @@ def format_of_file(name: str) -> ImportFormat:
 def parse(
     fmt: ImportFormat, source: ByteSource, max_record_bytes: int = MAX_RECORD_BYTES
 ) -> Iterator[Entry]:
+    """Rows of `source` in the given format, parsed as its bytes arrive."""
     parsers: dict[str, Callable[[ByteSource, int], Iterator[Entry]]] = {
         "jsonl": parse_jsonl,
         "json": parse_json,
@@ -140,7 +141,8 @@ def _strip_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
         head += chunk
         if len(head) >= len(codecs.BOM_UTF8):
             break
-    yield head.removeprefix(codecs.BOM_UTF8)
+    if rest := head.removeprefix(codecs.BOM_UTF8):
+        yield rest
     yield from chunks
 
 
