@@ -143,3 +143,16 @@ def test_organizations_are_created_by_operators_and_members_added_by_owners(
         f"/api/organizations/{org_id}/members", json={"email": newcomer.email, "role": "emperor"}
     )
     assert bad_role.status_code == 422 and bad_role.json()["error"]["field"] == "role"
+
+
+def test_questions_can_be_replaced_keeping_a_name_before_work_starts(factory: Factory) -> None:
+    owner, org_id = factory.owner()
+    project = factory.project(owner, org_id, questions=[LABEL_Q])
+    changed = {**LABEL_Q, "settings": {"labels": ["pos", "neg", "mixed"]}}
+    response = owner.patch(
+        f"/api/projects/{project['id']}",
+        json={"questions": [changed, {"name": "note", "type": "text"}]},
+    )
+    assert response.status_code == 200, response.text
+    assert [q["name"] for q in response.json()["questions"]] == ["sentiment", "note"]
+    assert response.json()["questions"][0]["settings"]["labels"] == ["pos", "neg", "mixed"]

@@ -74,7 +74,10 @@ def update_project(db: Session, project: Project, body: ProjectUpdate, author: U
                 value=[q.name for q in body.questions],
                 expected="no change to questions of a project with annotations",
             )
-        project.questions = _build_questions(body.questions)
+        replacement = _build_questions(body.questions)
+        project.questions.clear()
+        db.flush()  # old rows go before new ones take their names
+        project.questions = replacement
         db.flush()
     for name in ("name", "description", "lease_seconds"):
         value = getattr(body, name)
