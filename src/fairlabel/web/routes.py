@@ -139,7 +139,7 @@ def guidelines_page(
 ) -> Response:
     """The current guidelines as a page of their own, to read before taking a task."""
     if principal is None:
-        return _to_login()
+        return to_login()
     project = _visible_project(request, db, principal, project_id)
     if isinstance(project, Response):
         return project
@@ -163,7 +163,7 @@ def work_page(
     """The labelling workspace: a shell page that loads the built bundle, which then talks
     to the API with the session cookie and the CSRF token passed here."""
     if principal is None:
-        return _to_login()
+        return to_login()
     project = _visible_project(request, db, principal, project_id)
     if isinstance(project, Response):
         return project
@@ -178,7 +178,7 @@ def work_page(
             if principal.is_worker
             else "Only worker accounts take labelling tasks."
         )
-        return _page_error(request, context, 403, "You cannot label here", reason)
+        return page_error(request, context, 403, "You cannot label here", reason)
     bundle = service.workspace_bundle()
     if bundle is None:
         return templates.TemplateResponse(request, "work_unbuilt.html", context, status_code=503)
@@ -190,7 +190,7 @@ def work_page(
     return templates.TemplateResponse(request, "work.html", context)
 
 
-def _to_login() -> Response:
+def to_login() -> Response:
     """Signed-out visitors go to the sign-in form."""
     return RedirectResponse("/login", status_code=303)
 
@@ -204,11 +204,11 @@ def _visible_project(
         policies.view_project(principal, project)
     except FairlabelError as error:
         context: dict[str, object] = {"principal": principal, "csrf_token": principal.csrf_token}
-        return _page_error(request, context, error.status_code, "Project not found", error.message)
+        return page_error(request, context, error.status_code, "Project not found", error.message)
     return project
 
 
-def _page_error(
+def page_error(
     request: Request, context: dict[str, object], status: int, title: str, message: str
 ) -> Response:
     context = context | {"title": title, "message": message}
@@ -219,4 +219,7 @@ def mount_web(app: FastAPI) -> None:
     static = WEB_DIR / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")
+    from fairlabel.web.client import router as client_router  # it imports this module
+
     app.include_router(router)
+    app.include_router(client_router)

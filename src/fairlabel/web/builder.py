@@ -1,0 +1,380 @@
+"""The project form and its question builder: form fields in, the API's own schemas out, and
+every error placed next to the field it names, so the form can be shown again filled in."""
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from fairlabel.errors import FairlabelError
+from fairlabel.models import Project, ProjectStatus
+from fairlabel.questions import get_question_type, question_type_names, validate_question_definition
+
+#: The settings the builder offers for each type, in the order the form shows them.
+TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
+    "label": ("labels",),
+    "multi_label": ("labels", "min_selected", "max_selected"),
+    "rating": ("min", "max"),
+    "text": ("min_length", "max_length", "multiline"),
+    "span": ("labels", "field", "allow_overlap"),
+    "bbox": ("labels", "field"),
+    "polygon": ("labels", "field"),
+    "ranking": ("field", "allow_ties"),
+    "pairwise": ("field", "allow_tie", "allow_both_bad", "strength_levels"),
+}
+INT_SETTINGS = frozenset(
+    {"min", "max", "min_length", "max_length", "min_selected", "max_selected", "strength_levels"}
+)
+BOOL_SETTINGS = frozenset(
+    {"multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad"}
+)
+SETTING_LABELS = {
+    "labels": "Labels, one per line",
+    "min": "Lowest rating",
+    "max": "Highest rating",
+    "min_length": "Shortest answer (characters)",
+    "max_length": "Longest answer (characters)",
+    "multiline": "Several lines allowed",
+    "field": "Item field it applies to",
+    "allow_overlap": "Spans may overlap",
+    "allow_ties": "Ties allowed",
+    "allow_tie": "“Tie” allowed",
+    "allow_both_bad": "“Both bad” allowed",
+    "min_selected": "Fewest labels to pick",
+    "max_selected": "Most labels to pick (blank: no limit)",
+    "strength_levels": "Strength levels (0: none)",
+}
+PROJECT_FIELDS = ("name", "description", "guidelines", "overlap", "lease_minutes", "status")
+_QUESTION_KEY = re.compile(r"^q-(\d+)-(\w+)$")
+_SETTINGS_PATH = re.compile(r"^questions\[([^\]]+)\]\.settings\.(\w+)")
+
+
+def all_setting_keys() -> list[str]:
+    """Every settings field once, in a stable order, for the template's field list."""
+    return list(dict.fromkeys(k for keys in TYPE_SETTINGS.values() for k in keys))
+
+
+def setting_types() -> dict[str, str]:
+    """For each settings field, the types that use it, space-separated (the script reads it)."""
+    return {
+        key: " ".join(t for t, keys in TYPE_SETTINGS.items() if key in keys)
+        for key in all_setting_keys()
+    }
+
+
+def setting_default(type_name: str, key: str) -> Any:
+    """The default the question type itself declares, shown in a new question's fields."""
+    model_field = get_question_type(type_name).settings_model.model_fields.get(key)
+    if model_field is None or model_field.is_required():
+        return None
+    return model_field.default
+
+
+def default_settings() -> dict[str, Any]:
+    """Pre-filled values of a new question's settings fields (the first type using each)."""
+    found: dict[str, Any] = {}
+    for type_name, keys in TYPE_SETTINGS.items():
+        for key in keys:
+            found.setdefault(key, setting_default(type_name, key))
+    return found
+
+
+@dataclass
+class QuestionForm:
+    """One question as the form shows it: raw texts, so a bad value comes back as typed."""
+
+    name: str = ""
+    type: str = "label"
+    prompt: str = ""
+    required: bool = True
+    settings: dict[str, Any] = field(default_factory=default_settings)
+
+
+@dataclass
+class ProjectForm:
+    """The whole form's values and its errors by element id (`f-name`, `q-0-labels`, ...)."""
+
+    name: str = ""
+    description: str = ""
+    guidelines: str = ""
+    overlap: str = "1"
+    lease_minutes: str = "30"
+    status: str = ProjectStatus.draft
+    questions: list[QuestionForm] = field(default_factory=list)
+    questions_mode: str = "builder"
+    questions_json: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    question_indexes: list[int] = field(default_factory=list)
+
+    def add_error(self, element: str, message: str) -> None:
+        self.errors.setdefault(element, message)
+
+
+def form_from_project(project: Project, guidelines: str) -> ProjectForm:
+    questions = [
+        QuestionForm(
+            name=q.name,
+            type=q.type,
+            prompt=q.prompt,
+            required=q.required,
+            settings=default_settings() | _settings_as_text(q.settings or {}),
+        )
+        for q in project.questions
+    ]
+    return ProjectForm(
+        name=project.name,
+        description=project.description,
+        guidelines=guidelines,
+        overlap=str(project.overlap),
+        lease_minutes=_minutes(project.lease_seconds),
+        status=project.status,
+        questions=questions,
+        questions_json=_questions_json(questions),
+        question_indexes=list(range(len(questions))),
+    )
+
+
+def _minutes(seconds: int) -> str:
+    return str(seconds // 60) if seconds % 60 == 0 else str(round(seconds / 60, 2))
+
+
+def _settings_as_text(settings: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: "\n".join(v) if k == "labels" else v for k, v in settings.items()}
+
+
+def _questions_json(questions: list[QuestionForm]) -> str:
+    body = [
+        {
+            "name": q.name,
+            "type": q.type,
+            "prompt": q.prompt,
+            "required": q.required,
+            "settings": {
+                k: v.split("\n") if k == "labels" else v
+                for k, v in q.settings.items()
+                if k in TYPE_SETTINGS.get(q.type, ())
+            },
+        }
+        for q in questions
+    ]
+    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def parse_form(data: Mapping[str, str]) -> tuple[ProjectForm, dict[str, Any]]:
+    """The form as typed, and the body to validate with ProjectCreate/ProjectUpdate.
+
+    Each question is checked on its own first, so that every bad question is marked at
+    once, under its own fields, rather than the first one the service meets."""
+    text = {k: data.get(k, "").strip() for k in PROJECT_FIELDS}
+    form = ProjectForm(
+        name=text["name"],
+        description=text["description"],
+        guidelines=data.get("guidelines", ""),
+        overlap=text["overlap"],
+        lease_minutes=text["lease_minutes"],
+        status=text["status"],
+        questions_mode="json" if data.get("questions_mode") == "json" else "builder",
+        questions_json=data.get("questions_json", ""),
+    )
+    body: dict[str, Any] = {
+        "name": form.name,
+        "description": form.description,
+        "guidelines": form.guidelines,
+        "status": form.status,
+    }
+    body["overlap"] = _integer(form, "f-overlap", form.overlap)
+    minutes = _number(form, "f-lease_minutes", form.lease_minutes)
+    body["lease_seconds"] = round(minutes * 60) if minutes is not None else None
+    if form.questions_mode == "json":
+        body["questions"] = _json_questions(form)
+    else:
+        body["questions"] = _builder_questions(form, data)
+    return form, body
+
+
+def _builder_questions(form: ProjectForm, data: Mapping[str, str]) -> list[dict[str, Any]]:
+    raw: dict[int, dict[str, str]] = {}
+    for key, value in data.items():
+        match = _QUESTION_KEY.match(key)
+        if match:
+            raw.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    questions: list[dict[str, Any]] = []
+    for index in sorted(raw):
+        values = raw[index]
+        type_name = values.get("type", "label")
+        question = QuestionForm(
+            name=values.get("name", "").strip(),
+            type=type_name,
+            prompt=values.get("prompt", ""),
+            required="required" in values,
+            settings=default_settings()
+            | {k: v for k, v in values.items() if k in INT_SETTINGS | {"labels", "field"}}
+            | {k: k in values for k in BOOL_SETTINGS},
+        )
+        form.questions.append(question)
+        form.question_indexes.append(index)
+        settings = _typed_settings(form, index, question)
+        body = {
+            "name": question.name,
+            "type": type_name,
+            "prompt": question.prompt,
+            "required": question.required,
+            "settings": settings,
+        }
+        try:
+            validate_question_definition(question.name, type_name, settings)
+        except FairlabelError as error:
+            form.add_error(_question_element(index, question, error.field), _message(error))
+        questions.append(body)
+    return questions
+
+
+def _typed_settings(form: ProjectForm, index: int, question: QuestionForm) -> dict[str, Any]:
+    """Only the settings of the chosen type, as the types they are (the models are strict)."""
+    settings: dict[str, Any] = {}
+    for key in TYPE_SETTINGS.get(question.type, ()):
+        value = question.settings.get(key)
+        if key == "labels":
+            settings[key] = [s.strip() for s in str(value or "").splitlines() if s.strip()]
+        elif key in BOOL_SETTINGS:
+            settings[key] = bool(value)
+        elif key in INT_SETTINGS:
+            text = str(value if value is not None else "").strip()
+            if text:
+                number = _integer(form, f"q-{index}-{key}", text)
+                if number is not None:
+                    settings[key] = number
+        elif str(value or "").strip():
+            settings[key] = str(value).strip()
+    return settings
+
+
+def _json_questions(form: ProjectForm) -> Any:
+    try:
+        parsed = json.loads(form.questions_json or "[]")
+    except json.JSONDecodeError as error:
+        form.add_error(
+            "f-questions_json",
+            f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
+        )
+        return []
+    if not isinstance(parsed, list):
+        form.add_error("f-questions_json", "expected a JSON list of questions")
+        return []
+    return parsed
+
+
+def _integer(form: ProjectForm, element: str, text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        form.add_error(element, f"expected a whole number, got {text!r}")
+        return None
+
+
+def _number(form: ProjectForm, element: str, text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        form.add_error(element, f"expected a number, got {text!r}")
+        return None
+
+
+def _question_element(index: int, question: QuestionForm, path: str | None) -> str:
+    """The element an error about question `index` belongs to."""
+    if path in ("name", "type"):
+        return f"q-{index}-{path}"
+    match = _SETTINGS_PATH.match(path or "")
+    if match and match.group(2) in TYPE_SETTINGS.get(question.type, ()):
+        return f"q-{index}-{match.group(2)}"
+    return f"q-{index}-type"
+
+
+def _message(error: FairlabelError) -> str:
+    """The error in the API's words: what was expected and the value that was sent."""
+    if error.expected is None:
+        return error.message
+    return f"expected {error.expected}, got {json.dumps(error.value, ensure_ascii=False)}"
+
+
+def place_validation_error(form: ProjectForm, error: ValidationError) -> None:
+    """Pydantic's errors on the API schema, placed by their location."""
+    for problem in error.errors():
+        loc = problem["loc"]
+        message = problem["msg"]
+        head = str(loc[0]) if loc else ""
+        if head == "questions":
+            if form.questions_mode == "json" or len(loc) < 3:
+                where = ".".join(str(p) for p in loc)
+                form.add_error("f-questions_json", f"{where}: {message}")
+                if form.questions_mode != "json":
+                    form.add_error("form", f"{where}: {message}")
+                continue
+            position = int(loc[1])
+            index = form.question_indexes[position]
+            form.add_error(f"q-{index}-{loc[2]}", message)
+        elif head == "lease_seconds":
+            form.add_error("f-lease_minutes", "expected between 0.5 minutes and 7 days")
+        elif head in PROJECT_FIELDS:
+            form.add_error(f"f-{head}", message)
+        else:
+            form.add_error("form", message)
+
+
+def place_service_error(form: ProjectForm, error: FairlabelError) -> None:
+    """A FairlabelError from the service, next to the field it names (or atop the form)."""
+    path = error.field or ""
+    text = _message(error)
+    match = _SETTINGS_PATH.match(path)
+    if form.questions_mode == "json" and (path in ("name", "type") or path.startswith("questions")):
+        form.add_error("f-questions_json", f"{path}: {text}")
+        return
+    if path == "questions" or match:
+        if form.questions_mode == "json":
+            form.add_error("f-questions_json", f"{path}: {text}")
+            return
+        names = [q.name for q in form.questions]
+        culprit = match.group(1) if match else None
+        if culprit in names:
+            position = names.index(culprit)
+            index = form.question_indexes[position]
+            form.add_error(_question_element(index, form.questions[position], path), text)
+            return
+        form.add_error("questions", text)
+        return
+    if path == "lease_seconds":
+        form.add_error("f-lease_minutes", text)
+    elif path in PROJECT_FIELDS:
+        form.add_error(f"f-{path}", text)
+    else:
+        form.add_error("form", f"{error.message}")
+
+
+def same_questions(submitted: Any, project: Project) -> bool:
+    """Whether the form sends back the project's questions as they are: then the update leaves
+    them out, so that renaming a project with submitted work is not refused as a change."""
+    if not isinstance(submitted, list) or len(submitted) != len(project.questions):
+        return False
+    try:
+        sent = [
+            (
+                q.get("name"),
+                q.get("type"),
+                q.get("prompt", ""),
+                q.get("required", True),
+                validate_question_definition(q.get("name"), q.get("type"), q.get("settings")),
+            )
+            for q in submitted
+        ]
+    except (FairlabelError, AttributeError):
+        return False
+    stored = [(q.name, q.type, q.prompt, q.required, q.settings) for q in project.questions]
+    return sent == stored
+
+
+def type_names() -> list[str]:
+    """Types the builder can make: the registered ones it has settings fields for."""
+    return [name for name in question_type_names() if name in TYPE_SETTINGS]

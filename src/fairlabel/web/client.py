@@ -1,0 +1,307 @@
+"""Client pages: the project list, a project's dashboard, the project form with its question
+builder, the import page and the export page. Organization members only: a project of
+another organization answers 404 (as the API does), a viewer asking to change one 403."""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairlabel.auth import policies
+from fairlabel.auth.policies import MANAGING_ROLES, Principal
+from fairlabel.deps import SessionDep
+from fairlabel.errors import FairlabelError
+from fairlabel.exports import service as export_service
+from fairlabel.formats import format_names, get_format
+from fairlabel.models import Organization, Project, ProjectStatus
+from fairlabel.projects import service as project_service
+from fairlabel.projects.schemas import ProjectCreate, ProjectUpdate
+from fairlabel.web import builder, dashboard
+from fairlabel.web.routes import PagePrincipal, check_form_csrf, page_error, templates, to_login
+
+router = APIRouter(include_in_schema=False)
+
+Policy = Callable[[Principal, Project], None]
+
+
+def _context(principal: Principal, **values: Any) -> dict[str, Any]:
+    return {"principal": principal, "csrf_token": principal.csrf_token, **values}
+
+
+def _is_member(principal: Principal) -> bool:
+    return principal.is_operator or bool(principal.roles)
+
+
+def _not_a_member(request: Request, principal: Principal) -> Response:
+    """Workers (and anyone in no organization) have no client pages."""
+    return page_error(
+        request,
+        _context(principal),
+        403,
+        "Client pages are for organization members",
+        "Your account belongs to no organization. Your projects are on the home page.",
+    )
+
+
+def _project_for(
+    request: Request, db: Session, principal: Principal, project_id: int, policy: Policy
+) -> Project | Response:
+    """The project if `policy` allows this person; otherwise the page that says why."""
+    try:
+        project = project_service.get_project(db, project_id)
+        policies.read_project_data(principal, project)
+        policy(principal, project)
+    except FairlabelError as error:
+        title = (
+            "Project not found" if error.status_code == 404 else "You cannot change this project"
+        )
+        return page_error(request, _context(principal), error.status_code, title, error.message)
+    return project
+
+
+def _can_manage(principal: Principal, project: Project) -> bool:
+    return principal.is_operator or principal.roles.get(project.organization_id) in MANAGING_ROLES
+
+
+@router.get("/projects", response_class=HTMLResponse)
+def project_list(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
+    """Every project of the person's organizations, with its progress."""
+    if principal is None:
+        return to_login()
+    if not _is_member(principal):
+        return _not_a_member(request, principal)
+    org_ids = None if principal.is_operator else list(principal.roles)
+    projects = project_service.list_projects(db, org_ids, include_active=False)
+    context = _context(
+        principal,
+        projects=projects,
+        counts=dashboard.item_counts(db, [p.id for p in projects]),
+        organizations=_organization_names(db, {p.organization_id for p in projects}),
+        can_create=bool(_managed_organizations(db, principal)),
+    )
+    return templates.TemplateResponse(request, "client/projects.html", context)
+
+
+def _organization_names(db: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
+    return {org_id: name for org_id, name in rows}
+
+
+def _managed_organizations(db: Session, principal: Principal) -> list[tuple[int, str]]:
+    """Organizations this person may create projects in (all, for an operator)."""
+    query = select(Organization.id, Organization.name).order_by(Organization.name)
+    if not principal.is_operator:
+        managed = [org for org, role in principal.roles.items() if role in MANAGING_ROLES]
+        query = query.where(Organization.id.in_(managed))
+    return [(org_id, name) for org_id, name in db.execute(query)]
+
+
+@router.get("/projects/new", response_class=HTMLResponse)
+def new_project_form(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
+    if principal is None:
+        return to_login()
+    organizations = _managed_organizations(db, principal)
+    if not organizations:
+        return _cannot_create(request, principal)
+    form = builder.ProjectForm(questions=[builder.QuestionForm()], question_indexes=[0])
+    return _form_page(request, principal, form, organizations=organizations)
+
+
+def _cannot_create(request: Request, principal: Principal) -> Response:
+    if not _is_member(principal):
+        return _not_a_member(request, principal)
+    return page_error(
+        request,
+        _context(principal),
+        403,
+        "You cannot create projects",
+        "Only an owner or a manager of an organization may create its projects.",
+    )
+
+
+@router.post("/projects/new", response_class=HTMLResponse)
+async def create_project(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
+    """Goes through projects.service.create_project with the API's own schema, in this
+    request's transaction; any error rolls it back and shows the form again, filled in."""
+    if principal is None:
+        return to_login()
+    data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_form_csrf(principal, data.get("csrf_token", ""))
+    organizations = _managed_organizations(db, principal)
+    if not organizations:
+        return _cannot_create(request, principal)
+    form, body = builder.parse_form(data)
+    chosen = data.get("organization_id", "")
+    organization_id = int(chosen) if chosen.isdigit() else 0
+    if organization_id not in {org_id for org_id, _ in organizations}:
+        form.add_error("f-organization_id", "choose one of your organizations")
+    project = _save(db, principal, form, lambda: _create(db, principal, organization_id, body))
+    if project is None:
+        return _form_page(
+            request, principal, form, organizations=organizations, chosen=organization_id
+        )
+    return RedirectResponse(f"/projects/{project.id}", status_code=303)
+
+
+def _create(
+    db: Session, principal: Principal, organization_id: int, body: dict[str, Any]
+) -> Project:
+    validated = ProjectCreate.model_validate(body | {"organization_id": organization_id})
+    policies.create_project(principal, organization_id)
+    return project_service.create_project(db, validated, principal.user)
+
+
+def _save(
+    db: Session, principal: Principal, form: builder.ProjectForm, save: Callable[[], Project]
+) -> Project | None:
+    """Runs `save` unless the form already has errors; on an error, rolls the transaction back
+    and places the error on the form."""
+    if form.errors:
+        return None
+    try:
+        return save()
+    except ValidationError as error:
+        db.rollback()
+        builder.place_validation_error(form, error)
+    except FairlabelError as error:
+        db.rollback()
+        builder.place_service_error(form, error)
+    return None
+
+
+def _form_page(
+    request: Request,
+    principal: Principal,
+    form: builder.ProjectForm,
+    *,
+    project: Project | None = None,
+    organizations: list[tuple[int, str]] | None = None,
+    chosen: int | None = None,
+) -> Response:
+    context = _context(
+        principal,
+        form=form,
+        project=project,
+        organizations=organizations or [],
+        chosen=chosen,
+        statuses=[s.value for s in ProjectStatus],
+        type_names=builder.type_names(),
+        type_settings=builder.TYPE_SETTINGS,
+        setting_types=builder.setting_types(),
+        setting_keys=builder.all_setting_keys(),
+        setting_labels=builder.SETTING_LABELS,
+        bool_settings=builder.BOOL_SETTINGS,
+        int_settings=builder.INT_SETTINGS,
+        blank_question=builder.QuestionForm(),
+    )
+    status = 422 if form.errors else 200
+    return templates.TemplateResponse(
+        request, "client/project_form.html", context, status_code=status
+    )
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+def project_dashboard(
+    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+) -> Response:
+    """Progress, throughput, per-worker counts by pseudonym, and time per item."""
+    if principal is None:
+        return to_login()
+    project = _project_for(request, db, principal, project_id, policies.read_project_data)
+    if isinstance(project, Response):
+        return project
+    context = _context(
+        principal,
+        project=project,
+        stats=dashboard.dashboard(db, project),
+        can_manage=_can_manage(principal, project),
+    )
+    return templates.TemplateResponse(request, "client/dashboard.html", context)
+
+
+@router.get("/projects/{project_id}/edit", response_class=HTMLResponse)
+def edit_project_form(
+    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+) -> Response:
+    if principal is None:
+        return to_login()
+    project = _project_for(request, db, principal, project_id, policies.manage_project)
+    if isinstance(project, Response):
+        return project
+    versions = project_service.list_guidelines(db, project.id)
+    form = builder.form_from_project(project, versions[0].body if versions else "")
+    return _form_page(request, principal, form, project=project)
+
+
+@router.post("/projects/{project_id}/edit", response_class=HTMLResponse)
+async def update_project(
+    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+) -> Response:
+    """Through projects.service.update_project with the API's ProjectUpdate, like PATCH."""
+    if principal is None:
+        return to_login()
+    data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_form_csrf(principal, data.get("csrf_token", ""))
+    project = _project_for(request, db, principal, project_id, policies.manage_project)
+    if isinstance(project, Response):
+        return project
+    form, body = builder.parse_form(data)
+    if builder.same_questions(body["questions"], project):
+        del body["questions"]
+    current = project
+
+    def save() -> Project:
+        return project_service.update_project(
+            db, current, ProjectUpdate.model_validate(body), principal.user
+        )
+
+    saved = _save(db, principal, form, save)
+    if saved is None:
+        return _form_page(request, principal, form, project=project)
+    return RedirectResponse(f"/projects/{saved.id}", status_code=303)
+
+
+@router.get("/projects/{project_id}/import", response_class=HTMLResponse)
+def import_page(
+    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+) -> Response:
+    """The upload form; the browser posts the file to the import API itself."""
+    if principal is None:
+        return to_login()
+    project = _project_for(request, db, principal, project_id, policies.manage_project)
+    if isinstance(project, Response):
+        return project
+    context = _context(principal, project=project)
+    return templates.TemplateResponse(request, "client/import.html", context)
+
+
+@router.get("/projects/{project_id}/export", response_class=HTMLResponse)
+def export_page(
+    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+) -> Response:
+    """Every registered format, those this project cannot fill marked with the reason."""
+    if principal is None:
+        return to_login()
+    project = _project_for(request, db, principal, project_id, policies.read_project_data)
+    if isinstance(project, Response):
+        return project
+    info = export_service.describe_project(db, project)
+    formats = []
+    for name in format_names():
+        fmt = get_format(name)
+        try:
+            fmt.check_project(info)
+            reason = None
+        except FairlabelError as error:
+            reason = error.expected or error.message
+        formats.append({"name": name, "description": fmt.description, "unavailable": reason})
+    context = _context(
+        principal, project=project, formats=formats, can_manage=_can_manage(principal, project)
+    )
+    return templates.TemplateResponse(request, "client/export.html", context)

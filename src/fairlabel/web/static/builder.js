@@ -1,0 +1,102 @@
+// The project form's question builder: add and remove questions, show the settings of the
+// chosen type, and switch between the builder and the JSON textarea. No build step.
+"use strict";
+
+(() => {
+  const form = document.querySelector("form[data-builder]");
+  if (!form) return;
+  const list = form.querySelector("[data-questions]");
+  const template = document.getElementById("question-template");
+  const boolKeys = ["multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad"];
+
+  const indexOf = (fieldset) => {
+    const select = fieldset.querySelector("[data-question-type]");
+    return select ? select.id.split("-")[1] : null;
+  };
+
+  const renumber = () => {
+    list.querySelectorAll("[data-question]").forEach((fieldset, position) => {
+      fieldset.querySelector("[data-number]").textContent = String(position + 1);
+    });
+  };
+
+  const showSettings = (fieldset) => {
+    const type = fieldset.querySelector("[data-question-type]").value;
+    fieldset.querySelectorAll("[data-setting]").forEach((setting) => {
+      setting.hidden = !setting.dataset.types.split(" ").includes(type);
+    });
+  };
+
+  let next = 0;
+  list.querySelectorAll("[data-question]").forEach((fieldset) => {
+    next = Math.max(next, Number(indexOf(fieldset)) + 1);
+  });
+
+  const addQuestion = () => {
+    const html = template.innerHTML.replaceAll("__i__", String(next));
+    next += 1;
+    list.insertAdjacentHTML("beforeend", html);
+    const added = list.lastElementChild;
+    showSettings(added);
+    renumber();
+    added.querySelector("input").focus();
+  };
+
+  form.addEventListener("change", (event) => {
+    const target = event.target;
+    if (target.matches("[data-question-type]")) showSettings(target.closest("[data-question]"));
+    if (target.matches("[data-mode]")) showMode(target.value, true);
+  });
+
+  form.addEventListener("click", (event) => {
+    const target = event.target;
+    if (target.closest("[data-add-question]")) addQuestion();
+    const remove = target.closest("[data-remove-question]");
+    if (remove) {
+      const fieldset = remove.closest("[data-question]");
+      const neighbour = fieldset.nextElementSibling || fieldset.previousElementSibling;
+      fieldset.remove();
+      renumber();
+      (neighbour ? neighbour.querySelector("input") : form.querySelector("[data-add-question]")).focus();
+    }
+  });
+
+  // The builder's questions as the API takes them, to carry over into the JSON textarea.
+  const asJson = () => Array.from(list.querySelectorAll("[data-question]")).map((fieldset) => {
+    const i = indexOf(fieldset);
+    const value = (key) => form.elements[`q-${i}-${key}`];
+    const type = value("type").value;
+    const settings = {};
+    fieldset.querySelectorAll("[data-setting]").forEach((setting) => {
+      if (!setting.dataset.types.split(" ").includes(type)) return;
+      const input = setting.querySelector("input, textarea");
+      const key = input.name.slice(`q-${i}-`.length);
+      if (key === "labels") settings.labels = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
+      else if (boolKeys.includes(key)) settings[key] = input.checked;
+      else if (input.type === "number") { if (input.value !== "") settings[key] = Number(input.value); }
+      else if (input.value.trim() !== "") settings[key] = input.value.trim();
+    });
+    return {
+      name: value("name").value.trim(),
+      type,
+      prompt: value("prompt").value,
+      required: value("required").checked,
+      settings,
+    };
+  });
+
+  const showMode = (mode, switched) => {
+    if (switched && mode === "json") {
+      form.elements.questions_json.value = JSON.stringify(asJson(), null, 2);
+    }
+    form.querySelectorAll("[data-mode-panel]").forEach((panel) => {
+      panel.hidden = panel.dataset.modePanel !== mode;
+    });
+  };
+
+  form.querySelectorAll("[data-question]").forEach(showSettings);
+  renumber();
+  showMode(form.querySelector("[data-mode]:checked").value, false);
+  const summary = document.getElementById("form-errors");
+  if (summary) summary.focus();
+})();
