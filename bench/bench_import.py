@@ -1,32 +1,29 @@
 """Import benchmark: N JSONL text items uploaded over HTTP to a real uvicorn server.
 
-    .venv/bin/python bench/bench_import.py --rows 1000000 [--database-url postgresql+psycopg://...]
+    PYTHONPATH=. .venv/bin/python bench/bench_import.py [--rows 1000000]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--reimport]
 
-Generates the file, starts `uvicorn fairlabel.app:create_app` in a subprocess on a fresh SQLite
-data directory (or a fresh PostgreSQL database it creates and drops), creates an owner and a
-project through the services, uploads the file, and prints items/s and the server's peak RSS.
-Target (issue 2): >= 100,000 items/s on both databases."""
+Generates the file, starts the server (bench/common.py) on a fresh SQLite data directory or
+a fresh PostgreSQL database it creates and drops, creates an owner and a project through the
+services, uploads the file, and prints items/s, the CPU time the server (and PostgreSQL)
+spent, and the server's peak RSS. Target (issue 2): >= 100,000 items/s on both databases."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import socket
-import subprocess
-import sys
+import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from fairlabel import migrate
+from bench.common import Server, fresh_settings, running_server
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
 from fairlabel.db import Database
@@ -75,24 +72,6 @@ def write_jsonl(path: Path, rows: int, with_ids: bool) -> int:
     return path.stat().st_size
 
 
-@contextmanager
-def fresh_database(base_url: str | None) -> Iterator[str | None]:
-    """None for SQLite in the data directory, or a throw-away PostgreSQL database."""
-    if not base_url:
-        yield None
-        return
-    name = f"fairlabel_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def create_project(settings: Settings) -> tuple[int, str]:
     """An owner, its organization, its API token and an empty project, via the services."""
     database = Database(settings)
@@ -109,68 +88,40 @@ def create_project(settings: Settings) -> tuple[int, str]:
         database.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def database_cpu(database_url: str | None) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the benchmark's database."""
+    if not database_url:
+        return {}
+    import psutil
+
+    name = make_url(database_url).database or ""
+    times = {}
+    for process in psutil.process_iter(["cmdline", "cpu_times"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if command.startswith("postgres:") and f" {name} " in f"{command} ":
+            cpu = process.info["cpu_times"]
+            times[process.pid] = cpu.user + cpu.system
+    return times
 
 
-@contextmanager
-def server(settings: Settings) -> Iterator[tuple[str, int]]:
-    """uvicorn in a subprocess, so its peak RSS is the server's alone."""
-    port = free_port()
-    env = {**os.environ, "FAIRLABEL_DATA_DIR": str(settings.data_dir)}
-    if settings.database_url:
-        env["FAIRLABEL_DATABASE_URL"] = settings.database_url
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "fairlabel.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def measure(
+    label: str, server: Server, url: str | None, run: Callable[[], tuple[float, dict[str, Any]]]
+) -> str:
+    """One upload, as a line: items/s, and the CPU the server and the database spent."""
+    cpu, db_cpu = server.cpu_seconds(), database_cpu(url)
+    seconds, report = run()
+    used = server.cpu_seconds() - cpu
+    db_used = sum(t - db_cpu.get(pid, 0.0) for pid, t in database_cpu(url).items())
+    rows = report["created"] + report["updated"]
+    backend = f", PostgreSQL backends {db_used:.1f} s" if url else ""
+    return (
+        f"  {label:9}: {seconds:6.2f} s  {rows / seconds:>9,.0f} items/s  "
+        f"(CPU: server {used:.1f} s{backend})  "
+        f"created {report['created']:,} updated {report['updated']:,}"
+    )
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far: a figure that other load bends less."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM: the most resident memory the process has used so far."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def upload(url: str, token: str, project_id: int, path: Path) -> tuple[float, dict[str, object]]:
+def upload(url: str, token: str, project_id: int, path: Path) -> tuple[float, dict[str, Any]]:
     def chunks() -> Iterator[bytes]:
         with path.open("rb") as stream:
             while chunk := stream.read(1024 * 1024):
@@ -215,35 +166,30 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="fairlabel-bench-") as tmp:
-        path = Path(tmp) / "items.jsonl"
+    path = Path(tempfile.mkdtemp(prefix="fairlabel-bench-items-")) / "items.jsonl"
+    try:
         size = write_jsonl(path, args.rows, with_ids=not args.no_ids)
-        with fresh_database(args.database_url) as url:
-            settings = Settings(data_dir=Path(tmp) / "data", database_url=url)
-            settings.data_dir.mkdir()
-            migrate.upgrade(settings)
+        with fresh_settings(args.database_url) as settings:
             project_id, token = create_project(settings)
-            dialect = "postgresql" if url else "sqlite"
+            url = settings.database_url
             load = os.getloadavg()[0]
-            with server(settings) as (base, pid):
-                rss_before = peak_rss_mb(pid)
-                runs = []
-                for label in ("import", "re-import")[: 1 + args.reimport]:
-                    cpu = cpu_seconds(pid)
-                    seconds, report = upload(base, token, project_id, path)
-                    runs.append((label, seconds, report, cpu_seconds(pid) - cpu))
-                peak = peak_rss_mb(pid)
-        print(
-            f"import of {args.rows:,} JSONL text items ({size / 1e6:.0f} MB) over HTTP, "
-            f"{dialect}, {os.cpu_count()} CPUs, load average {load:.1f} at the start"
-        )
-        for label, seconds, report, cpu in runs:
-            print(
-                f"  {label:9}: {seconds:6.2f} s  {args.rows / seconds:>9,.0f} items/s  "
-                f"(server process CPU {cpu:.1f} s)  "
-                f"created {report['created']:,} updated {report['updated']:,}"
-            )
-        print(f"  server peak RSS: {peak:.0f} MB (idle after start: {rss_before:.0f} MB)")
+            with running_server(settings) as server:
+                idle_rss = server.peak_rss_mb()
+                runs = [
+                    measure(label, server, url, lambda: upload(server.url, token, project_id, path))
+                    for label in ("import", "re-import")[: 1 + args.reimport]
+                ]
+                peak = server.peak_rss_mb()
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    print(
+        f"import of {args.rows:,} JSONL text items ({size / 1e6:.0f} MB) over HTTP, "
+        f"{'postgresql' if url else 'sqlite'}, {os.cpu_count()} CPUs, "
+        f"load average {load:.1f} at the start"
+    )
+    for line in runs:
+        print(line)
+    print(f"  server peak RSS: {peak:.0f} MB (idle after start: {idle_rss:.0f} MB)")
 
 
 if __name__ == "__main__":

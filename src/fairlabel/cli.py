@@ -26,7 +26,7 @@ from fairlabel.db import Database
 from fairlabel.demo.seed import seed_demo
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
 from fairlabel.exports import service as export_service
-from fairlabel.formats import get_format
+from fairlabel.formats import ExportRecord, RecordSource, get_format
 from fairlabel.items import parsing
 from fairlabel.items import service as item_service
 from fairlabel.items.schemas import ImportReport
@@ -220,13 +220,11 @@ def export_command(
     console.print(f"wrote [bold]{output}[/bold] ({written:,} bytes)")
 
 
-def _counting(
-    source: Callable[[], Iterator[Any]], tick: Callable[[], None]
-) -> Callable[[], Iterator[Any]]:
+def _counting(source: RecordSource, tick: Callable[[], None]) -> RecordSource:
     """The same record source, advancing the progress bar once per record."""
 
-    def counted() -> Iterator[Any]:
-        for record in source():
+    def counted(*, with_annotations: bool = True) -> Iterator[ExportRecord]:
+        for record in source(with_annotations=with_annotations):
             tick()
             yield record
 

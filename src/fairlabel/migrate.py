@@ -1,4 +1,4 @@
-"""Apply Alembic migrations programmatically (used by `fairlabel db upgrade`, the demo and tests)."""
+"""Apply Alembic migrations from code (for `fairlabel db upgrade`, the demo and the tests)."""
 
 from pathlib import Path
 

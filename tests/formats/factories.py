@@ -1,6 +1,7 @@
 """In-memory projects and records for the export-format tests: no database involved."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from fairlabel.formats import (
     ExportProject,
     ExportQuestion,
     ExportRecord,
+    RecordSource,
 )
 
 EXPORTED_AT = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
@@ -77,7 +79,24 @@ ENTITIES = ExportQuestion("entities", "span", {"labels": ["PER", "LOC"]})
 TOPIC = ExportQuestion("topic", "label", {"labels": ["sport", "news"]})
 
 
-def export(fmt: ExportFormat, project: ExportProject, records: Iterable[ExportRecord]) -> bytes:
-    """The whole file, from a source that can be read as many times as the format needs."""
+def generated(make: Callable[[], Iterable[ExportRecord]]) -> RecordSource:
+    """A source whose every pass calls `make` afresh, as the database's runs a fresh query."""
+
+    def read(*, with_annotations: bool = True) -> Iterator[ExportRecord]:
+        records = iter(make())
+        if with_annotations:
+            return records
+        return (replace(record, annotations=()) for record in records)
+
+    return read
+
+
+def source_of(records: Iterable[ExportRecord]) -> RecordSource:
+    """A source that can be read as many times as a format needs."""
     kept = list(records)
-    return b"".join(fmt.chunks(project, lambda: iter(kept)))
+    return generated(lambda: kept)
+
+
+def export(fmt: ExportFormat, project: ExportProject, records: Iterable[ExportRecord]) -> bytes:
+    """The whole file."""
+    return b"".join(fmt.chunks(project, source_of(records)))

@@ -18,6 +18,7 @@ from .factories import (
     make_annotation,
     make_project,
     make_record,
+    source_of,
 )
 
 EXPECTED = {
@@ -47,7 +48,7 @@ def test_formats_read_the_source_as_often_as_they_declare(name: str) -> None:
     project = make_project(BOXES, ENTITIES)
     record = make_record(1, {"text": "a", "image": image()}, make_annotation({}))
 
-    def source() -> Iterator[ExportRecord]:
+    def source(*, with_annotations: bool = True) -> Iterator[ExportRecord]:
         calls.append(1)
         return iter([record])
 
@@ -112,9 +113,9 @@ def test_filename_is_header_safe() -> None:
     assert get_format("yolo").filename(make_project(TOPIC, name="///")) == "project-7-yolo.zip"
 
 
-def test_chunks_are_about_64_kib() -> None:
+def test_chunks_are_about_chunk_size() -> None:
     records = [make_record(i, {"text": "x" * 500}) for i in range(1000)]
-    chunks = list(get_format("jsonl").chunks(make_project(TOPIC), lambda: iter(records)))
+    chunks = list(get_format("jsonl").chunks(make_project(TOPIC), source_of(records)))
     assert len(chunks) > 3
     assert all(CHUNK_SIZE <= len(chunk) < CHUNK_SIZE + 1024 for chunk in chunks[:-1])
     assert 0 < len(chunks[-1]) < CHUNK_SIZE + 1024

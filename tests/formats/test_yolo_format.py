@@ -7,9 +7,18 @@ from typing import Any
 import pytest
 import yaml
 
-from fairlabel.formats import get_format
+from fairlabel.formats import CHUNK_SIZE, get_format
 
-from .factories import BOXES, OUTLINES, export, image, make_annotation, make_project, make_record
+from .factories import (
+    BOXES,
+    OUTLINES,
+    export,
+    image,
+    make_annotation,
+    make_project,
+    make_record,
+    source_of,
+)
 
 PROJECT = make_project(BOXES, OUTLINES)
 BOXES_A: list[dict[str, Any]] = [
@@ -110,9 +119,9 @@ def test_labels_met_only_in_answers_get_new_classes() -> None:
     assert archive.read("labels/scene.txt").decode().startswith("3 ")
 
 
-def test_large_archives_come_in_64_kib_chunks() -> None:
+def test_large_archives_come_in_full_chunks() -> None:
     records = [make_record(i, {"image": image(name=f"img_{i}.png")}) for i in range(3000)]
-    chunks = list(get_format("yolo").chunks(PROJECT, lambda: iter(records)))
+    chunks = list(get_format("yolo").chunks(PROJECT, source_of(records)))
     assert len(chunks) > 1
-    assert all(len(chunk) >= 64 * 1024 for chunk in chunks[:-1])
+    assert all(len(chunk) >= CHUNK_SIZE for chunk in chunks[:-1])
     assert len(zipfile.ZipFile(io.BytesIO(b"".join(chunks))).namelist()) == 3003

@@ -1,7 +1,11 @@
 """Export downloads, streamed: the response starts at once and memory stays flat."""
 
+import itertools
+from collections.abc import AsyncIterator, Iterator
+
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from fairlabel.auth import policies
 from fairlabel.deps import CurrentPrincipal, DatabaseDep, SessionDep
@@ -10,6 +14,10 @@ from fairlabel.formats import format_names, get_format
 from fairlabel.projects import service as project_service
 
 router = APIRouter(tags=["exports"])
+
+CHUNKS_PER_HOP = 8
+"""Chunks produced per trip to the thread pool. A trip costs about 0.1 ms, as much as
+encoding 20 KB of JSON: one per 64 KiB chunk was a tenth of a COCO export's time."""
 
 
 @router.get("/exports/formats", operation_id="list_export_formats")
@@ -41,4 +49,17 @@ def export_project(
     fmt.check_project(info)
     source = service.record_source(database, project.id, project.overlap)
     headers = {"Content-Disposition": f'attachment; filename="{fmt.filename(info)}"'}
-    return StreamingResponse(fmt.chunks(info, source), media_type=fmt.media_type, headers=headers)
+    body = _in_thread_pool(fmt.chunks(info, source))
+    return StreamingResponse(body, media_type=fmt.media_type, headers=headers)
+
+
+async def _in_thread_pool(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The export's work runs in the thread pool, as Starlette would run it, but a few chunks
+    per trip instead of one."""
+    while batch := await run_in_threadpool(_take, chunks, CHUNKS_PER_HOP):
+        for chunk in batch:
+            yield chunk
+
+
+def _take(chunks: Iterator[bytes], count: int) -> list[bytes]:
+    return list(itertools.islice(chunks, count))

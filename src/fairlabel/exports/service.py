@@ -1,13 +1,14 @@
 """Feeds the export formats from the database in keyset pages: memory stays flat whatever
-the project's size, and each pass opens its own read transaction."""
+the project's size, and each pass reads one snapshot (a read transaction: WAL on SQLite,
+REPEATABLE READ on PostgreSQL), so its pages agree with each other."""
 
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fairlabel.db import Database, utcnow
@@ -16,11 +17,14 @@ from fairlabel.formats.base import (
     ExportProject,
     ExportQuestion,
     ExportRecord,
+    JsonObject,
     RecordSource,
 )
 from fairlabel.models import Annotation, Item, Project
 
-PAGE_SIZE = 2000
+PAGE_SIZE = 5000
+"""Items per round trip: large enough that round trips cost nothing, small enough that a
+page's records stay a few megabytes."""
 
 
 def describe_project(db: Session, project: Project) -> ExportProject:
@@ -42,74 +46,168 @@ def item_status(submitted: int, taken: int, overlap: int) -> str:
 
 
 def record_source(database: Database, project_id: int, overlap: int) -> RecordSource:
-    def records() -> Iterator[ExportRecord]:
+    """Each call reads the project in its own transaction. Later calls stop at the last item
+    of the first, so that an item imported in between cannot show up in one pass of a
+    two-pass format (COCO's annotations) and be missing from the other (its images)."""
+    first_pass_end: list[int] = []
+
+    def records(*, with_annotations: bool = True) -> Iterator[ExportRecord]:
         with database.session(write=False) as db:
-            yield from _records(db, project_id, overlap)
+            reader = _Reader(db, project_id, overlap)
+            last = first_pass_end[0] if first_pass_end else _NO_END
+            yield from reader.records(with_annotations, last)
+            if not first_pass_end:
+                first_pass_end.append(reader.last_item_id)
 
     return records
 
 
-# Plain SQL without ORM or type processing: at a million rows the per-row cost of result
-# processing is the bulk of export time, so JSON and timestamps are decoded here directly.
-_ITEMS_PAGE = text(
-    "SELECT id, external_id, fields, meta, taken, submitted FROM items"
-    " WHERE project_id = :project_id AND id > :after ORDER BY id LIMIT :limit"
+_NO_END = 2**63 - 1
+_Rows = list[tuple[Any, ...]]
+_Page = tuple[_Rows, _Rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Dialect:
+    """Where SQLite and PostgreSQL differ. JSON comes back as text on both (JSONL copies it
+    as it is); timestamps as text that fromisoformat reads (SQLite) or as UTC datetimes."""
+
+    items: str
+    annotations: str
+    setup: tuple[str, ...]
+    parse_time: Callable[[Any], datetime]
+    read_ahead: bool
+    """PostgreSQL computes a page in its own process, so fetching the next one while this
+    one is processed gains; SQLite computes it in ours, holding the GIL as it hands rows out."""
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# Plain DB-API cursors without ORM, SQLAlchemy rows or type processing: at a million rows
+# the per-row cost of result processing is the bulk of export time.
+def _dialect(
+    json: Callable[[str], str],
+    stamp: str,
+    mark: str,
+    setup: tuple[str, ...] = (),
+    parse_time: Callable[[Any], datetime] = _same,
+    read_ahead: bool = False,
+) -> _Dialect:
+    """`json` selects a JSON column as text, `stamp` the annotation time, `mark` is the
+    driver's parameter placeholder."""
+    p = mark
+    items = (
+        f"SELECT id, external_id, {json('fields')}, {json('meta')}, taken, submitted FROM items"
+        f" WHERE project_id = {p} AND id > {p} AND id <= {p} ORDER BY id LIMIT {p}"
+    )
+    annotations = (
+        f"SELECT a.item_id, a.id, u.pseudonym, a.version, {json('a.answers')},"
+        f" a.guideline_version, a.time_spent_ms, {stamp}"
+        " FROM annotations a JOIN users u ON u.id = a.worker_id"
+        f" WHERE a.item_id BETWEEN {p} AND {p} AND a.project_id = {p} AND a.is_latest"
+        " ORDER BY a.item_id, a.id"
+    )
+    return _Dialect(items, annotations, setup, parse_time, read_ahead)
+
+
+_SQLITE = _dialect(
+    json=str, stamp="a.created_at || '+00:00'", mark="?", parse_time=datetime.fromisoformat
 )
-_LATEST_ANNOTATIONS = text(
-    "SELECT a.item_id, a.id, u.pseudonym, a.version, a.answers, a.guideline_version,"
-    " a.time_spent_ms, a.created_at FROM annotations a JOIN users u ON u.id = a.worker_id"
-    " WHERE a.item_id IN :item_ids AND a.is_latest ORDER BY a.item_id, a.id"
-).bindparams(bindparam("item_ids", expanding=True))
+_POSTGRESQL = _dialect(
+    json="{}::text".format,
+    stamp="a.created_at",
+    mark="%s",
+    setup=(
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        "SET LOCAL TIME ZONE 'UTC'",
+    ),
+    read_ahead=True,
+)
 
 
-def _records(db: Session, project_id: int, overlap: int) -> Iterator[ExportRecord]:
-    after = 0
-    while True:
-        rows = db.execute(
-            _ITEMS_PAGE, {"project_id": project_id, "after": after, "limit": PAGE_SIZE}
-        ).all()
-        if not rows:
-            return
-        annotations = _latest_annotations(db, [row[0] for row in rows])
+class _Reader:
+    """One pass over a project's items, page by page, with the latest annotations of each."""
+
+    def __init__(self, db: Session, project_id: int, overlap: int) -> None:
+        self._db = db
+        self._project_id = project_id
+        self._overlap = overlap
+        self._dialect = _SQLITE if db.get_bind().dialect.name == "sqlite" else _POSTGRESQL
+        self.last_item_id = 0
+
+    def records(self, with_annotations: bool, last: int) -> Iterator[ExportRecord]:
+        """Rows are turned into records only as they are handed out: objects that die young
+        cost the garbage collector little, a page of them kept alive costs it much."""
+        pages = self._pages(with_annotations, last)
+        for rows, notes in _read_ahead(pages) if self._dialect.read_ahead else pages:
+            yield from self._page_records(rows, notes)
+
+    def _pages(self, with_annotations: bool, last: int) -> Generator[_Page]:
+        """(items, their latest annotations), a page at a time, in item id order."""
+        dialect, project_id = self._dialect, self._project_id
+        cursor = self._db.connection().connection.cursor()
+        try:
+            for statement in dialect.setup:
+                cursor.execute(statement)
+            while rows := _fetch(
+                cursor, dialect.items, (project_id, self.last_item_id, last, PAGE_SIZE)
+            ):
+                first, self.last_item_id = rows[0][0], rows[-1][0]
+                notes: _Rows = []
+                if with_annotations:
+                    bounds = (first, self.last_item_id, project_id)
+                    notes = _fetch(cursor, dialect.annotations, bounds)
+                yield rows, notes
+        finally:
+            cursor.close()
+
+    def _page_records(self, rows: _Rows, notes: _Rows) -> Iterator[ExportRecord]:
+        """Items and their annotations, both in item id order, walked side by side. Every
+        exported annotation goes through this loop, so it calls no helper per annotation."""
+        overlap, parse_time = self._overlap, self._dialect.parse_time
+        position, end = 0, len(notes)
         for item_id, external_id, fields, meta, taken, submitted in rows:
+            annotations = []
+            while position < end and notes[position][0] == item_id:
+                _, number, worker, version, answers, guideline, spent, stamp = notes[position]
+                annotations.append(
+                    ExportAnnotation(
+                        number,
+                        worker,
+                        version,
+                        JsonObject(answers),
+                        guideline,
+                        spent,
+                        parse_time(stamp),
+                    )
+                )
+                position += 1
+            status = item_status(submitted, taken, overlap)
             yield ExportRecord(
-                item_id=item_id,
-                external_id=external_id,
-                fields=_json(fields),
-                meta=_json(meta) or {},
-                status=item_status(submitted, taken, overlap),
-                annotations=annotations.get(item_id, []),
+                item_id, external_id, JsonObject(fields), JsonObject(meta), status, annotations
             )
-        after = rows[-1][0]
 
 
-def _latest_annotations(db: Session, item_ids: Sequence[int]) -> dict[int, list[ExportAnnotation]]:
-    found: dict[int, list[ExportAnnotation]] = defaultdict(list)
-    for item_id, *row in db.execute(_LATEST_ANNOTATIONS, {"item_ids": item_ids}).all():
-        annotation_id, worker, version, answers, guideline_version, spent, created = row
-        found[item_id].append(
-            ExportAnnotation(
-                annotation_id,
-                worker,
-                version,
-                _json(answers),
-                guideline_version,
-                spent,
-                _timestamp(created),
-            )
-        )
-    return found
+def _read_ahead(pages: Generator[_Page]) -> Iterator[_Page]:
+    """Fetches the next page in a background thread while the caller works on this one: the
+    database server computes it meanwhile, on another core. Abandoned, it waits for the page
+    in flight before closing, so the connection is never used by two threads at once."""
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read-ahead") as pool:
+            pending = pool.submit(next, pages, None)
+            while (page := pending.result()) is not None:
+                pending = pool.submit(next, pages, None)
+                yield page
+    finally:
+        pages.close()
 
 
-def _json(value: Any) -> Any:
-    """SQLite hands back JSON text, PostgreSQL already-decoded JSONB."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _timestamp(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+def _fetch(cursor: Any, sql: str, params: tuple[Any, ...]) -> _Rows:
+    cursor.execute(sql, params)
+    rows: _Rows = cursor.fetchall()
+    return rows
 
 
 def annotation_count(db: Session, project_id: int) -> int:

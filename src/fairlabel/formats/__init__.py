@@ -8,6 +8,7 @@ from fairlabel.formats.base import (
     ExportProject,
     ExportQuestion,
     ExportRecord,
+    JsonObject,
     RecordSource,
 )
 from fairlabel.formats.registry import ensure_exportable, format_names, get_format, register
@@ -19,6 +20,7 @@ __all__ = [
     "ExportProject",
     "ExportQuestion",
     "ExportRecord",
+    "JsonObject",
     "RecordSource",
     "coco",
     "conll",

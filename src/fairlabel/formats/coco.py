@@ -1,25 +1,27 @@
 """COCO object detection JSON, streamed in two passes: images, then annotations."""
 
-import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 
 from fairlabel.formats.base import (
-    ExportAnnotation,
     ExportProject,
     ExportQuestion,
-    ImageFormat,
-    ImageRef,
-    LabelIndex,
+    ExportRecord,
     RecordSource,
+    json_items,
+    rechunk,
+)
+from fairlabel.formats.images import (
+    ImageFormat,
+    LabelIndex,
     Shape,
+    SkipLog,
     has_image,
     image_field,
     image_questions,
     image_ref,
-    rechunk,
     record_shapes,
 )
 from fairlabel.formats.registry import register
@@ -41,30 +43,15 @@ class CocoFormat(ImageFormat):
     def _pieces(self, project: ExportProject, source: RecordSource) -> Iterator[bytes]:
         """Categories come last so that labels met only in answers can still be added."""
         questions, field = image_questions(project), image_field(project)
-        labels = LabelIndex(questions)
+        labels, imageless = LabelIndex(questions), SkipLog()
         licenses = [{"id": _LICENSE_ID, "name": "Unspecified", "url": ""}]
         yield b'{"info":' + orjson.dumps(_info(project))
         yield b',"licenses":' + orjson.dumps(licenses) + b',"images":['
-        images = (
-            _image(record.item_id, record.external_id, image)
-            for record in source()
-            if (image := image_ref(record, field)) is not None
-        )
-        yield from _array_items(images)
+        yield from json_items(_images(source(with_annotations=False), field, imageless))
         yield b'],"annotations":['
-        shapes = (
-            (record.item_id, *found)
-            for record in source()
-            if has_image(record, field)
-            for found in record_shapes(questions, record)
-        )
-        yield from _array_items(_annotations(shapes, labels))
+        check = field if imageless.count else None
+        yield from json_items(_annotations(source(), questions, check, labels))
         yield b'],"categories":' + orjson.dumps(_categories(labels)) + b"}"
-
-
-def _array_items(values: Iterable[Any]) -> Iterator[bytes]:
-    for position, value in enumerate(values):
-        yield (b"," if position else b"") + orjson.dumps(value)
 
 
 def _info(project: ExportProject) -> dict[str, Any]:
@@ -78,47 +65,62 @@ def _info(project: ExportProject) -> dict[str, Any]:
     }
 
 
-def _image(item_id: int, external_id: str, image: ImageRef) -> dict[str, Any]:
-    """An image of unknown size keeps null width and height: COCO boxes are in pixels anyway."""
-    return {
-        "id": item_id,
-        "file_name": image.file_name,
-        "width": image.width,
-        "height": image.height,
-        "license": _LICENSE_ID,
-        "external_id": external_id,
-    }
+def _images(
+    records: Iterable[ExportRecord], field: str, imageless: SkipLog
+) -> Iterator[dict[str, Any]]:
+    """The images, counting the items without one in `imageless`. An image of unknown size
+    keeps null width and height: COCO boxes are in pixels anyway."""
+    for record in records:
+        image = image_ref(record, field)
+        if image is None:
+            imageless.add(record, "no image")
+            continue
+        yield {
+            "id": record.item_id,
+            "file_name": image.file_name,
+            "width": image.width,
+            "height": image.height,
+            "license": _LICENSE_ID,
+            "external_id": record.external_id,
+        }
 
 
 def _annotations(
-    shapes: Iterable[tuple[int, ExportAnnotation, ExportQuestion, Shape]], labels: LabelIndex
+    records: Iterable[ExportRecord],
+    questions: list[ExportQuestion],
+    check_image: str | None,
+    labels: LabelIndex,
 ) -> Iterator[dict[str, Any]]:
-    for ann_id, (item_id, annotation, question, shape) in enumerate(shapes, start=1):
-        yield {
-            "id": ann_id,
-            "image_id": item_id,
-            "category_id": labels.index(shape.label, question.name) + 1,
-            "bbox": [shape.x, shape.y, shape.width, shape.height],
-            "area": shape.area,
-            "iscrowd": 0,
-            "segmentation": [_outline(shape)],
-            "attributes": {
-                "annotation_id": annotation.id,
-                "worker": annotation.worker,
-                "question": question.name,
-            },
-        }
+    """The shapes of the items the first pass listed as images. Items without an image are
+    looked for again (field `check_image`) only if the first pass met any."""
+    ann_id = 0
+    for record in records:
+        if not record.annotations or (check_image and not has_image(record, check_image)):
+            continue
+        for annotation, question, shape in record_shapes(questions, record):
+            ann_id += 1
+            yield {
+                "id": ann_id,
+                "image_id": record.item_id,
+                "category_id": labels.index(shape.label, question.name) + 1,
+                "bbox": [shape.x, shape.y, shape.width, shape.height],
+                "area": shape.area,
+                "iscrowd": 0,
+                "segmentation": [_outline(shape)],
+                "attributes": {
+                    "annotation_id": annotation.id,
+                    "worker": annotation.worker,
+                    "question": question.name,
+                },
+            }
 
 
 def _outline(shape: Shape) -> list[float]:
     """A box is written as its four-corner polygon: pycocotools and Detectron2 take it."""
-    corners = shape.points or (
-        (shape.x, shape.y),
-        (shape.x + shape.width, shape.y),
-        (shape.x + shape.width, shape.y + shape.height),
-        (shape.x, shape.y + shape.height),
-    )
-    return list(itertools.chain.from_iterable(corners))
+    if shape.points:
+        return [coordinate for point in shape.points for coordinate in point]
+    x0, y0, x1, y1 = shape.x, shape.y, shape.x + shape.width, shape.y + shape.height
+    return [x0, y0, x1, y0, x1, y1, x0, y1]
 
 
 def _categories(labels: LabelIndex) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from fairlabel.formats.base import (
     ExportProject,
     ExportRecord,
     RecordSource,
+    json_value,
     rechunk,
 )
 from fairlabel.formats.registry import register
@@ -30,12 +31,13 @@ class JsonlFormat(ExportFormat):
 
 
 def _line(record: ExportRecord) -> dict[str, Any]:
+    """Fields, meta and answers are copied as stored (see JsonObject), never re-encoded."""
     return {
         "item": {
             "id": record.item_id,
             "external_id": record.external_id,
-            "fields": record.fields,
-            "meta": record.meta,
+            "fields": json_value(record.fields),
+            "meta": json_value(record.meta),
         },
         "status": record.status,
         "annotations": [_annotation(a) for a in record.annotations],
@@ -47,7 +49,7 @@ def _annotation(annotation: ExportAnnotation) -> dict[str, Any]:
         "id": annotation.id,
         "worker": annotation.worker,
         "version": annotation.version,
-        "answers": annotation.answers,
+        "answers": json_value(annotation.answers),
         "guideline_version": annotation.guideline_version,
         "time_spent_ms": annotation.time_spent_ms,
         "created_at": annotation.created_at,

@@ -4,15 +4,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
-from fairlabel.formats.base import (
-    ExportProject,
-    ImageArchiveFormat,
-    ImageRef,
-    LabelIndex,
-    Shape,
-    ZipStream,
-)
+from fairlabel.formats.base import ExportProject
+from fairlabel.formats.images import ImageArchiveFormat, ImageRef, LabelIndex, Shape
 from fairlabel.formats.registry import register
+from fairlabel.formats.zipstream import ZipStream
 
 
 @register

@@ -4,15 +4,10 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from fairlabel.formats.base import (
-    ExportProject,
-    ImageArchiveFormat,
-    ImageRef,
-    LabelIndex,
-    Shape,
-    ZipStream,
-)
+from fairlabel.formats.base import ExportProject
+from fairlabel.formats.images import ImageArchiveFormat, ImageRef, LabelIndex, Shape
 from fairlabel.formats.registry import register
+from fairlabel.formats.zipstream import ZipStream
 
 
 @register
