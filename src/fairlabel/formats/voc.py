@@ -2,12 +2,42 @@
 
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
-from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from fairlabel.formats.base import ExportProject
 from fairlabel.formats.images import ImageArchiveFormat, ImageRef, LabelIndex, Shape
 from fairlabel.formats.registry import register
 from fairlabel.formats.zipstream import ZipStream
+
+_ANNOTATION = """<?xml version='1.0' encoding='utf-8'?>
+<annotation>
+  <folder>JPEGImages</folder>
+  <filename>{filename}</filename>
+  <source>
+    <database>fairlabel</database>
+    <annotation>{project}</annotation>
+  </source>
+  <size>
+    <width>{width}</width>
+    <height>{height}</height>
+    <depth>3</depth>
+  </size>
+  <segmented>0</segmented>
+{objects}</annotation>
+"""
+_OBJECT = """  <object>
+    <name>{label}</name>
+    <pose>Unspecified</pose>
+    <truncated>0</truncated>
+    <difficult>0</difficult>
+    <bndbox>
+      <xmin>{xmin}</xmin>
+      <ymin>{ymin}</ymin>
+      <xmax>{xmax}</xmax>
+      <ymax>{ymax}</ymax>
+    </bndbox>
+  </object>
+"""
 
 
 @register
@@ -23,20 +53,16 @@ class VocFormat(ImageArchiveFormat):
     def label_file(
         self, project: ExportProject, image: ImageRef, shapes: list[Shape], labels: LabelIndex
     ) -> bytes:
-        root = ElementTree.Element("annotation")
-        _text(root, "folder", "JPEGImages")
-        _text(root, "filename", image.file_name)
-        source = ElementTree.SubElement(root, "source")
-        _text(source, "database", "fairlabel")
-        _text(source, "annotation", project.name)
-        size = ElementTree.SubElement(root, "size")
-        for tag, value in (("width", image.width), ("height", image.height), ("depth", 3)):
-            _text(size, tag, str(value))
-        _text(root, "segmented", "0")
-        for shape in shapes:
-            _add_object(root, image, shape)
-        ElementTree.indent(root)
-        return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+        """Written as text, not through ElementTree: a tenth of the time per image, and no
+        cyclic garbage piling up over a million images."""
+        objects = "".join(_object(image, shape) for shape in shapes)
+        return _ANNOTATION.format(
+            filename=escape(image.file_name),
+            project=escape(project.name),
+            width=image.width,
+            height=image.height,
+            objects=objects,
+        ).encode()
 
     def extra_files(
         self, project: ExportProject, archive: ZipStream, labels: LabelIndex
@@ -46,23 +72,13 @@ class VocFormat(ImageArchiveFormat):
         yield "ImageSets/Main/default.txt", (f"{PurePosixPath(n).stem}\n".encode() for n in names)
 
 
-def _add_object(root: ElementTree.Element, image: ImageRef, shape: Shape) -> None:
+def _object(image: ImageRef, shape: Shape) -> str:
     """An object with its box clipped to the image; one wholly outside the image is left out."""
     corners = shape.clipped(image)
     if corners is None:
-        return
-    element = ElementTree.SubElement(root, "object")
-    for tag, text in (("name", shape.label), ("pose", "Unspecified")):
-        _text(element, tag, text)
-    for tag in ("truncated", "difficult"):
-        _text(element, tag, "0")
-    box = ElementTree.SubElement(element, "bndbox")
-    for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), corners, strict=True):
-        _text(box, tag, _number(value))
-
-
-def _text(parent: ElementTree.Element, tag: str, text: str) -> None:
-    ElementTree.SubElement(parent, tag).text = text
+        return ""
+    xmin, ymin, xmax, ymax = (_number(value) for value in corners)
+    return _OBJECT.format(label=escape(shape.label), xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax)
 
 
 def _number(value: float) -> str:
