@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from fairlabel import migrate, models
 from fairlabel.app import create_app
@@ -77,7 +78,27 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     with database.session() as session:
         for table in reversed(models.Base.metadata.sorted_tables):
-            session.execute(table.delete())
+            if table.name == "ledger_entries":
+                _empty_append_only(session, table.name)
+            else:
+                session.execute(table.delete())
+
+
+def _empty_append_only(session: Session, table: str) -> None:
+    """The ledger refuses DELETE (a trigger): PostgreSQL's TRUNCATE passes row triggers by;
+    on SQLite the triggers are set aside for the DELETE and put back as they were."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"TRUNCATE {table}"))
+        return
+    triggers = session.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {"t": table},
+    ).all()
+    for name, _sql in triggers:
+        session.execute(text(f"DROP TRIGGER {name}"))
+    session.execute(text(f"DELETE FROM {table}"))
+    for _name, sql in triggers:
+        session.execute(text(sql))
 
 
 @pytest.fixture

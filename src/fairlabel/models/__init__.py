@@ -2,28 +2,89 @@
 
 from fairlabel.db import Base
 from fairlabel.models.accounts import ApiToken, User, WebSession, Worker
-from fairlabel.models.items import Item, Media
+from fairlabel.models.dueprocess import (
+    Appeal,
+    AppealStatus,
+    AuditEvent,
+    Feedback,
+    Notice,
+    Sanction,
+    SanctionKind,
+)
+from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.organizations import MemberRole, Membership, Organization
+from fairlabel.models.pay import (
+    EntryKind,
+    ExchangeRate,
+    LedgerBalance,
+    LedgerEntry,
+    PayFloor,
+    Payout,
+)
 from fairlabel.models.projects import GuidelineVersion, Project, ProjectStatus, Question
-from fairlabel.models.work import Annotation, Assignment, AssignmentStatus, Draft
+from fairlabel.models.work import (
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    Consensus,
+    Draft,
+    GoldScore,
+    Review,
+    Verdict,
+)
+from fairlabel.models.workforce import (
+    Exposure,
+    ProjectRating,
+    Qualification,
+    QualificationAttempt,
+    QualificationTest,
+    QualificationTier,
+    RiskOptIn,
+)
 
 __all__ = [
     "Annotation",
     "ApiToken",
+    "Appeal",
+    "AppealStatus",
     "Assignment",
     "AssignmentStatus",
+    "AuditEvent",
     "Base",
+    "Consensus",
     "Draft",
+    "EntryKind",
+    "ExchangeRate",
+    "Exposure",
+    "Feedback",
+    "Gold",
+    "GoldScore",
     "GuidelineVersion",
     "Item",
+    "LedgerBalance",
+    "LedgerEntry",
     "Media",
     "MemberRole",
     "Membership",
+    "Notice",
     "Organization",
+    "PayFloor",
+    "Payout",
     "Project",
+    "ProjectRating",
     "ProjectStatus",
+    "Qualification",
+    "QualificationAttempt",
+    "QualificationTest",
+    "QualificationTier",
     "Question",
+    "Review",
+    "RiskOptIn",
+    "Sanction",
+    "SanctionKind",
+    "Suggestion",
     "User",
+    "Verdict",
     "WebSession",
     "Worker",
 ]

@@ -35,6 +35,9 @@ class Worker(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     languages: Mapped[list[str]] = mapped_column(JSONType, default=list)
     skills: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: How the operator's payment provider finds this worker (an account or phone number,
+    #: as the provider needs it); it goes into payout batches beside the pseudonym.
+    payout_reference: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="worker")

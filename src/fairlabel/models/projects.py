@@ -31,6 +31,30 @@ class Project(Base):
     overlap: Mapped[int] = mapped_column(default=1)
     lease_seconds: Mapped[int] = mapped_column(default=1800)
     guideline_version: Mapped[int] = mapped_column(default=0)
+    #: Stages after labelling, in order: [{"stage": "review"|"audit", "sample_rate": 0..1,
+    #: "qualification": name or null}]. Empty: submitted work is final.
+    workflow: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    #: The reason codes a rejection must cite: [{"code": ..., "label": ...}].
+    rejection_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    rework_hours: Mapped[int] = mapped_column(default=24)
+    gold_rate: Mapped[float] = mapped_column(default=0.0)
+    min_gold_accuracy: Mapped[float | None]
+    min_gold_seen: Mapped[int] = mapped_column(default=5)
+    consensus_threshold: Mapped[float | None]
+    max_overlap: Mapped[int | None]
+    #: Who may work on it: {"qualifications": [{"name", "min_level"}], "languages": [...],
+    #: "countries": [...]}; an empty list means no restriction of that kind.
+    eligibility: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Pay policy: currency, rate per item (minor units) per stage, or per hour of measured
+    #: time, and the estimated time per item that the pay floor is checked against.
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    pay_basis: Mapped[str] = mapped_column(String(10), default="item")
+    rates: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    estimated_seconds: Mapped[int] = mapped_column(default=60)
+    review_deadline_hours: Mapped[int] = mapped_column(default=72)
+    #: Content risks the items carry ("violence", "sexual", ...) and per-day exposure caps.
+    content_risks: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    exposure_caps: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
