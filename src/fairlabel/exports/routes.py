@@ -8,9 +8,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from fairlabel.auth import policies
+from fairlabel.db import Database
 from fairlabel.deps import CurrentPrincipal, DatabaseDep, SessionDep
+from fairlabel.exports import aggregated as aggregated_export
 from fairlabel.exports import service
-from fairlabel.formats import format_names, get_format
+from fairlabel.formats import ExportProject, format_names, get_format
 from fairlabel.projects import service as project_service
 
 router = APIRouter(tags=["exports"])
@@ -41,9 +43,14 @@ def export_project(
     db: SessionDep,
     database: DatabaseDep,
     format: str = Query(default="jsonl"),
+    aggregated: bool = Query(
+        default=False, description="one consensus answer per item and question (jsonl, csv)"
+    ),
 ) -> StreamingResponse:
     project = project_service.get_project(db, project_id)
     policies.read_project_data(principal, project)
+    if aggregated:
+        return _aggregated_export(service.describe_project(db, project), database, format)
     fmt = get_format(format)
     info = service.describe_project(db, project)
     fmt.check_project(info)
@@ -51,6 +58,14 @@ def export_project(
     headers = {"Content-Disposition": f'attachment; filename="{fmt.filename(info)}"'}
     body = _in_thread_pool(fmt.chunks(info, source))
     return StreamingResponse(body, media_type=fmt.media_type, headers=headers)
+
+
+def _aggregated_export(info: ExportProject, database: Database, format: str) -> StreamingResponse:
+    variant = aggregated_export.variant(format)
+    chunks = variant.chunks(info, aggregated_export.records(database, info.id))
+    headers = {"Content-Disposition": f'attachment; filename="{variant.filename(info)}"'}
+    body = _in_thread_pool(chunks)
+    return StreamingResponse(body, media_type=variant.media_type, headers=headers)
 
 
 async def _in_thread_pool(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

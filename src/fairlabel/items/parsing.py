@@ -391,7 +391,7 @@ class _ChunkStream(io.RawIOBase):
 
 @dataclass(frozen=True, slots=True)
 class _Column:
-    kind: Literal["external_id", "priority", "meta", "field"]
+    kind: Literal["external_id", "priority", "meta", "extra", "field"]
     key: str
 
 
@@ -413,6 +413,8 @@ def _csv_columns(header: list[str]) -> list[_Column]:
             )
         if name in ("external_id", "priority"):
             columns.append(_Column(name, name))  # type: ignore[arg-type]
+        elif name in ("gold", "suggestions"):
+            columns.append(_Column("extra", name))
         elif name.startswith("meta."):
             columns.append(_Column("meta", name[5:]))
         else:
@@ -432,6 +434,9 @@ def _csv_record(line: int, columns: list[_Column], row: list[str]) -> Entry:
         elif column.kind == "external_id":
             if value:
                 record["external_id"] = value
+        elif column.kind == "extra":
+            if value.strip():
+                record[column.key] = value
         elif value.strip():
             try:
                 record["priority"] = int(value)
@@ -444,7 +449,7 @@ def _csv_record(line: int, columns: list[_Column], row: list[str]) -> Entry:
 
 def parse_csv(source: ByteSource, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Entry]:
     """A header row, then one item a row: `external_id`, `priority` and `meta.<key>` columns
-    go to those; every other column is a text field."""
+    go to those, `gold` and `suggestions` hold JSON; every other column is a text field."""
     raw = io.BufferedReader(_ChunkStream(iter_chunks(source)), CHUNK_BYTES)
     text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
     reader = csv.reader(text, strict=True)

@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from fairlabel.auth import policies
 from fairlabel.config import Settings
-from fairlabel.deps import CurrentPrincipal, SessionDep, SettingsDep
+from fairlabel.deps import CurrentPrincipal, DatabaseDep, SessionDep, SettingsDep
 from fairlabel.errors import ValidationFailed
 from fairlabel.items import media, parsing, service, transfer
 from fairlabel.items import policies as item_policies
@@ -72,16 +72,21 @@ def import_items(
     request: Request,
     principal: CurrentPrincipal,
     db: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
     format_: Annotated[ImportFormat | None, Query(alias="format")] = None,
     skip_invalid: bool = False,
 ) -> ImportReport:
     """Import the request body (JSONL, a JSON array, or CSV), upserting by external_id."""
-    project = projects_service.get_project(db, project_id)
-    policies.manage_project(principal, project)
+    with database.session(write=False) as read:
+        policies.manage_project(principal, projects_service.get_project(read, project_id))
     fmt = _import_format(format_, request.headers.get("content-type"))
     transfer.refuse_declared_size(request, settings.max_upload_bytes)
-    rows = parsing.parse(fmt, transfer.body_chunks(request, settings.max_upload_bytes))
+    chunks = transfer.body_chunks(request, settings.max_upload_bytes)
+    if database.is_sqlite:
+        chunks = transfer.spooled(chunks)
+    project = projects_service.get_project(db, project_id)  # the write transaction starts here
+    rows = parsing.parse(fmt, chunks)
     return service.import_rows(
         db, project, rows, skip_invalid=skip_invalid, batch_rows=settings.import_batch_rows
     )

@@ -20,11 +20,13 @@ from fairlabel.db import utcnow
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
 from fairlabel.items import media
 from fairlabel.items.dedupe import DuplicateFinder
+from fairlabel.items.extras import RowExtras, check_extras, store_extras, take_extras
 from fairlabel.items.parsing import Entry, ParseError, RowError
 from fairlabel.items.rows import PreparedRow, prepare_row, unstorable
 from fairlabel.items.schemas import MAX_LISTED_ERRORS, ImportReport
 from fairlabel.items.writers import ItemWriter, WriterThread, lock_project_items, writer_for
 from fairlabel.models import Assignment, AssignmentStatus, Item, Media, Project
+from fairlabel.questions import QuestionSpec
 
 HOLDING_STATUSES = (AssignmentStatus.active, AssignmentStatus.submitted)
 
@@ -69,11 +71,14 @@ class _ImportRun:
         self,
         writer: ItemWriter,
         *,
+        specs: list[QuestionSpec],
         skip_invalid: bool,
         batch_rows: int,
         on_progress: Callable[[int], None] | None,
     ) -> None:
         self.writer = writer
+        self.specs = specs
+        self.extras: dict[int, RowExtras] = {}
         self.skip_invalid = skip_invalid
         self.batch_rows = max(1, batch_rows)
         self.on_progress = on_progress
@@ -93,6 +98,7 @@ class _ImportRun:
                 add_problem(entry)
                 continue
             line, record = entry  # type: ignore[misc]
+            extra = take_extras(record)
             row = prepare_row(line, record)
             if type(row) is RowError:
                 add_problem(row)
@@ -101,12 +107,23 @@ class _ImportRun:
             if type(data) is RowError:
                 add_problem(data)
                 continue
+            if extra is not None and not self._keep_extras(line, row, extra):  # type: ignore[arg-type]
+                continue
             encoded.append(data)  # type: ignore[arg-type]
             ids.append(row[0])  # type: ignore[index]
             lines.append(line)
             if len(encoded) >= size:
                 self.flush()
         self.flush()
+
+    def _keep_extras(self, line: int, row: PreparedRow, extra: dict[str, Any]) -> bool:
+        """Check a row's gold answers and suggestions; a bad one makes the row bad."""
+        checked = check_extras(line, row[0], row[1], extra, self.specs)
+        if type(checked) is RowError:
+            self.problems.add(checked)
+            return False
+        self.extras[line] = checked  # type: ignore[assignment]
+        return True
 
     def _encode(self, line: int, row: PreparedRow) -> bytes | RowError:
         """The row as the writer sends it, or why no database can store it the same way."""
@@ -139,6 +156,7 @@ class _ImportRun:
             return self.encoded
         for index, first_line in sorted(repeats.items()):
             external_id = self.ids[index]
+            self.extras.pop(self.lines[index], None)
             self.problems.add(
                 RowError(
                     self.lines[index],
@@ -187,6 +205,7 @@ def import_rows(
     `on_progress` hears how many lines were read, once a batch."""
     run = _ImportRun(
         writer_for(db, project),
+        specs=[(q.name, q.type, q.settings, q.required) for q in project.questions],
         skip_invalid=skip_invalid,
         batch_rows=batch_rows,
         on_progress=on_progress,
@@ -203,7 +222,9 @@ def import_rows(
         run.close(failing=True)
         raise
     run.close(failing=False)
-    return run.report()
+    report = run.report()
+    store_extras(db, project, list(run.extras.values()))
+    return report
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ multipart forms parsed under that limit, and Range headers checked before FileRe
 Errors leave as fairlabel errors (field, value, expected), never as Starlette's plain text."""
 
 import re
+import tempfile
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
 import anyio.from_thread
@@ -51,6 +52,28 @@ def body_chunks(request: Request, limit: int) -> Iterator[bytes]:
         if received > limit:
             raise _too_large(received, limit)
         yield chunk
+
+
+#: Bodies up to this size stay in memory while spooled; larger ones go to a temporary file.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+SPOOL_READ = 256 * 1024
+
+
+def spooled(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Receive the whole body now, then replay it. On SQLite an import holds the database's
+    one write lock while it reads rows: spooling first means a slow upload keeps everyone
+    else waiting only for the time the rows take to write, not for the network."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the replay)
+    for chunk in chunks:
+        spool.write(chunk)
+    spool.seek(0)
+    return _replay(spool)
+
+
+def _replay(spool: tempfile.SpooledTemporaryFile[bytes]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(SPOOL_READ):
+            yield chunk
 
 
 async def read_form(request: Request, limit: int) -> FormData:

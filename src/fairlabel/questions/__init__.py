@@ -17,6 +17,7 @@ from fairlabel.questions.base import AnswerKind, QuestionType
 from fairlabel.questions.registry import get_question_type, question_type_names, register
 from fairlabel.questions.validate import (
     QuestionSpec,
+    score_answers,
     validate_answers,
     validate_question_definition,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "get_question_type",
     "question_type_names",
     "register",
+    "score_answers",
     "validate_answers",
     "validate_question_definition",
 ]

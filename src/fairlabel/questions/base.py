@@ -190,6 +190,11 @@ class QuestionType(ABC, Generic[S]):
     def validate_answer(self, settings: S, answer: Any, fields: dict[str, Any], path: str) -> Any:
         """Return the normalised JSON-able answer, or raise ValidationFailed under `path`."""
 
+    @abstractmethod
+    def score(self, settings: S, answer: Any, expected: Any) -> float:
+        """How well a validated answer agrees with a known one, from 0 to 1: gold accuracy
+        sums these, so partial credit (overlap, IoU, rank correlation) counts as a fraction."""
+
     def __repr__(self) -> str:
         return f"<question type {self.name!r}>"
 
@@ -333,6 +338,18 @@ def expect_coordinate(value: Any, path: str, limit: float | None, edge: str) -> 
     if limit is not None and number > limit + EDGE_TOLERANCE:
         fail(path, value, f"a number <= {format_number(limit)} (the image {edge})")
     return number
+
+
+def dice(matched: int, left: int, right: int) -> float:
+    """F1 of `matched` pairs between two collections: 2m / (|left| + |right|); two empty
+    collections agree fully (no boxes where the gold has none is right)."""
+    total = left + right
+    return 1.0 if total == 0 else 2 * matched / total
+
+
+def same(answer: Any, expected: Any) -> float:
+    """Exact agreement, for the types that have no notion of a near miss."""
+    return 1.0 if answer == expected else 0.0
 
 
 def format_number(number: float) -> str:

@@ -14,7 +14,7 @@ from fairlabel.questions.base import (
     fail,
     format_number,
 )
-from fairlabel.questions.geometry import ImageBounds, ImageShapeSettings
+from fairlabel.questions.geometry import ImageBounds, ImageShapeSettings, box_iou, matched_f1
 from fairlabel.questions.registry import register
 
 _BOX = RecordShape(("x", "y", "width", "height", "label"))
@@ -36,6 +36,10 @@ class BBoxQuestion(QuestionType[ImageShapeSettings]):
         for index, value in enumerate(expect_list(answer, path, "a list of boxes")):
             result.append(_check_box(value, settings, bounds, f"{path}[{index}]"))
         return result
+
+    def score(self, settings: ImageShapeSettings, answer: Any, expected: Any) -> float:
+        """F1 of boxes matched by label and IoU >= 0.5."""
+        return matched_f1(answer, expected, box_iou)
 
 
 def _check_box(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fairlabel.questions.base import LabelSettings, QuestionType, expect_label
+from fairlabel.questions.base import LabelSettings, QuestionType, expect_label, same
 from fairlabel.questions.registry import register
 
 
@@ -20,3 +20,6 @@ class LabelQuestion(QuestionType[LabelSettings]):
         self, settings: LabelSettings, answer: Any, fields: dict[str, Any], path: str
     ) -> str:
         return expect_label(answer, settings, path)
+
+    def score(self, settings: LabelSettings, answer: Any, expected: Any) -> float:
+        return same(answer, expected)

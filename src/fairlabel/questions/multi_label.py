@@ -63,6 +63,12 @@ class MultiLabelQuestion(QuestionType[MultiLabelSettings]):
             return list(chosen)
         return [label for label in settings.labels if label in chosen]
 
+    def score(self, settings: MultiLabelSettings, answer: Any, expected: Any) -> float:
+        """Jaccard index of the two label sets; two empty sets agree fully."""
+        chosen, known = set(answer), set(expected)
+        union = chosen | known
+        return len(chosen & known) / len(union) if union else 1.0
+
 
 def _check_count(count: int, settings: MultiLabelSettings, answer: Any, path: str) -> None:
     low, high = settings.min_selected, settings.max_selected

@@ -16,6 +16,7 @@ from fairlabel.questions.base import (
     fail,
     item_path,
     one_of,
+    same,
 )
 from fairlabel.questions.registry import register
 
@@ -53,6 +54,10 @@ class PairwiseQuestion(QuestionType[PairwiseSettings]):
             fail(f"{path}.choice", choice, one_of(allowed))
         strength = _check_strength(record.get("strength"), choice, settings, f"{path}.strength")
         return {"choice": choice, "strength": strength}
+
+    def score(self, settings: PairwiseSettings, answer: Any, expected: Any) -> float:
+        """The choice alone: strength says how sure a person is, not which side is right."""
+        return same(answer["choice"], expected["choice"])
 
 
 def _check_pair(fields: dict[str, Any], field: str) -> None:

@@ -11,7 +11,12 @@ from fairlabel.questions.base import (
     expect_list,
     fail,
 )
-from fairlabel.questions.geometry import ImageBounds, ImageShapeSettings
+from fairlabel.questions.geometry import (
+    ImageBounds,
+    ImageShapeSettings,
+    matched_f1,
+    polygon_iou,
+)
 from fairlabel.questions.registry import register
 
 _POLYGON = RecordShape(("points", "label"))
@@ -33,6 +38,10 @@ class PolygonQuestion(QuestionType[ImageShapeSettings]):
             _check_polygon(value, settings, bounds, f"{path}[{index}]")
             for index, value in enumerate(expect_list(answer, path, "a list of polygons"))
         ]
+
+    def score(self, settings: ImageShapeSettings, answer: Any, expected: Any) -> float:
+        """F1 of polygons matched by label and IoU >= 0.5."""
+        return matched_f1(answer, expected, polygon_iou)
 
 
 def _check_polygon(

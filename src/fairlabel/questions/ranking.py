@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from itertools import combinations
 from typing import Any
 
 from fairlabel.questions.base import (
@@ -42,6 +44,40 @@ class RankingQuestion(QuestionType[RankingSettings]):
         if missing:
             fail(path, answer, one_of(missing, "every candidate ranked; missing"))
         return tiers
+
+    def score(self, settings: RankingSettings, answer: Any, expected: Any) -> float:
+        """Kendall's tau-b mapped to [0, 1] as (tau + 1) / 2: 1 for the same order, 0 for
+        the reverse. When tau-b is undefined (one side ranks everything as a tie), equal
+        rankings score 1 and unequal ones 0.5, the score of no correlation."""
+        ranked, known = _tier_of(answer), _tier_of(expected)
+        tau = _tau_b(ranked, known)
+        if tau is None:
+            return 1.0 if ranked == known else 0.5
+        return (tau + 1) / 2
+
+
+def _tier_of(tiers: list[list[str]]) -> dict[str, int]:
+    return {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
+
+
+def _tau_b(left: dict[str, int], right: dict[str, int]) -> float | None:
+    """Tau-b over the candidates both rank (a handful per item, so pairs are counted
+    directly); None when either side has no untied pair."""
+    common = sorted(left.keys() & right.keys())
+    balance = untied_left = untied_right = 0
+    for first, second in combinations(common, 2):
+        a = _sign(left[first] - left[second])
+        b = _sign(right[first] - right[second])
+        balance += a * b
+        untied_left += a != 0
+        untied_right += b != 0
+    if untied_left == 0 or untied_right == 0:
+        return None
+    return balance / math.sqrt(untied_left * untied_right)
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
 
 
 def _check_tier(

@@ -12,6 +12,7 @@ from fairlabel.questions.base import (
     SettingsError,
     expect_in_range,
     expect_int,
+    same,
 )
 from fairlabel.questions.registry import register
 
@@ -39,3 +40,8 @@ class RatingQuestion(QuestionType[RatingSettings]):
         self, settings: RatingSettings, answer: Any, fields: dict[str, Any], path: str
     ) -> int:
         return expect_in_range(expect_int(answer, path), settings.min, settings.max, path)
+
+    def score(self, settings: RatingSettings, answer: Any, expected: Any) -> float:
+        """Exact: a near rating gets no partial credit, since the scale's points are what
+        the guidelines define (a 4 for a 5 is a different judgement, not a rounding error)."""
+        return same(answer, expected)

@@ -10,6 +10,7 @@ from fairlabel.questions.base import (
     LabelSettings,
     QuestionType,
     RecordShape,
+    dice,
     expect_int,
     expect_label,
     expect_list,
@@ -46,6 +47,18 @@ class SpanQuestion(QuestionType[SpanSettings]):
         checked.sort(key=lambda pair: (pair[0]["start"], pair[0]["end"], pair[0]["label"]))
         _check_overlaps(checked, settings.allow_overlap, path)
         return [span for span, _ in checked]
+
+    def score(self, settings: SpanSettings, answer: Any, expected: Any) -> float:
+        """Overlap F1 over labelled characters: each (offset, label) a span covers is one
+        unit, so a span one character short still earns most of the credit."""
+        marked, known = _labelled_offsets(answer), _labelled_offsets(expected)
+        return dice(len(marked & known), len(marked), len(known))
+
+
+def _labelled_offsets(spans: list[dict[str, Any]]) -> set[tuple[int, str]]:
+    return {
+        (offset, span["label"]) for span in spans for offset in range(span["start"], span["end"])
+    }
 
 
 def _check_span(value: Any, settings: SpanSettings, text: str, path: str) -> dict[str, Any]:

@@ -6,7 +6,14 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from fairlabel.questions.base import QuestionSettings, QuestionType, SettingsError, expect_str, fail
+from fairlabel.questions.base import (
+    QuestionSettings,
+    QuestionType,
+    SettingsError,
+    expect_str,
+    fail,
+    same,
+)
 from fairlabel.questions.registry import register
 
 
@@ -46,3 +53,12 @@ class TextQuestion(QuestionType[TextSettings]):
         if not settings.multiline and ("\n" in text or "\r" in text):
             fail(path, answer, "a single line of text (multiline is off)")
         return text
+
+    def score(self, settings: TextSettings, answer: Any, expected: Any) -> float:
+        """Exact after case folding and collapsing whitespace: a transcription that differs
+        only in capitals or spacing is the same transcription."""
+        return same(_normalised(answer), _normalised(expected))
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()

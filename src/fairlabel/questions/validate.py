@@ -60,6 +60,24 @@ def validate_answers(
     return result
 
 
+def score_answers(
+    questions: Sequence[QuestionSpec], answers: dict[str, Any], expected: dict[str, Any]
+) -> dict[str, float]:
+    """Each question the known answers cover, scored 0 to 1 by its type; a question the
+    worker left unanswered scores 0. Both sides must be normalised (validated) answers."""
+    scores: dict[str, float] = {}
+    for name, type_name, settings, _required in questions:
+        if name not in expected:
+            continue
+        answer = answers.get(name)
+        if answer is None:
+            scores[name] = 0.0
+            continue
+        parsed = _parsed_settings(type_name, name, settings)
+        scores[name] = get_question_type(type_name).score(parsed, answer, expected[name])
+    return scores
+
+
 def _reject_unknown_keys(questions: Sequence[QuestionSpec], answers: dict[str, Any]) -> None:
     """An answer to no question is a client bug (or a renamed question): never drop it silently."""
     names = {spec[0] for spec in questions}
@@ -93,13 +111,28 @@ def _combined(errors: list[ValidationFailed]) -> ValidationFailed:
     """The first error's field and value, with all of them in details for the form to show."""
     if len(errors) == 1:
         return errors[0]
+    return summarised(
+        f"{len(errors)} answers are invalid; first: ", errors, [error_detail(e) for e in errors]
+    )
+
+
+def error_detail(error: ValidationFailed) -> dict[str, Any]:
+    """One error as an entry of another's `details`."""
+    return {
+        "field": error.field,
+        "value": error.value,
+        "expected": error.expected,
+        "message": error.message,
+    }
+
+
+def summarised(
+    lead: str, errors: Sequence[ValidationFailed], details: list[dict[str, Any]]
+) -> ValidationFailed:
+    """Several errors as one: the first one's field and value headline, all are listed."""
     first = errors[0]
-    details = [
-        {"field": e.field, "value": e.value, "expected": e.expected, "message": e.message}
-        for e in errors
-    ]
     return ValidationFailed(
-        f"{len(errors)} answers are invalid; first: {first.message}",
+        lead + first.message,
         field=first.field,
         value=first.value,
         expected=first.expected,

@@ -1,0 +1,1 @@
+"""Humans and models together: model suggestions that pre-fill a worker's answers."""

@@ -1,0 +1,163 @@
+"""The aggregated export: one answer per item and question instead of every annotation.
+
+Each item carries, per question, the consensus answer, its confidence, how many annotators
+answered and agreed, the method, and whether a human confirmed a model's suggestion (see
+quality.service); a question without consensus yet is null (JSONL) or empty cells (CSV).
+Items are read in keyset pages within one read transaction, so memory stays flat."""
+
+import csv
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
+
+import orjson
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from fairlabel.db import Database
+from fairlabel.errors import ValidationFailed
+from fairlabel.exports.service import PAGE_SIZE
+from fairlabel.formats.base import ExportProject, rechunk
+from fairlabel.formats.registry import get_format
+from fairlabel.models import Consensus, Item
+from fairlabel.quality.service import consensus_columns, decoded
+from fairlabel.questions.base import one_of
+
+ITEMS = cast(Table, Item.__table__)
+CONSENSUS = cast(Table, Consensus.__table__)
+#: What each question contributes to an item's line, in column order.
+FIGURES = ("answer", "confidence", "annotators", "agreeing", "method", "human_confirmed")
+
+
+@dataclass(frozen=True, slots=True)
+class AggregatedRecord:
+    item_id: int
+    external_id: str
+    fields: dict[str, Any]
+    meta: dict[str, Any]
+    consensus: dict[str, dict[str, Any]]
+
+
+def records(database: Database, project_id: int) -> Iterator[AggregatedRecord]:
+    with database.session(write=False) as db:
+        last = 0
+        while page := _page(db, project_id, last):
+            yield from page
+            last = page[-1].item_id
+
+
+def _page(db: Session, project_id: int, after: int) -> list[AggregatedRecord]:
+    items = db.execute(
+        select(ITEMS.c.id, ITEMS.c.external_id, ITEMS.c.fields, ITEMS.c.meta)
+        .where(ITEMS.c.project_id == project_id, ITEMS.c.id > after)
+        .order_by(ITEMS.c.id)
+        .limit(PAGE_SIZE)
+    ).all()
+    if not items:
+        return []
+    consensus: dict[int, dict[str, dict[str, Any]]] = {}
+    query = select(*consensus_columns("item_id", "question", *FIGURES)).where(
+        CONSENSUS.c.project_id == project_id,
+        CONSENSUS.c.item_id.between(items[0].id, items[-1].id),
+    )
+    for row in db.execute(query):
+        values = decoded(row)
+        consensus.setdefault(values.pop("item_id"), {})[values.pop("question")] = values
+    return [
+        AggregatedRecord(
+            item.id, item.external_id, item.fields, item.meta, consensus.get(item.id, {})
+        )
+        for item in items
+    ]
+
+
+class AggregatedVariant:
+    name: ClassVar[str]
+    media_type: ClassVar[str]
+    extension: ClassVar[str]
+
+    def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def filename(self, project: ExportProject) -> str:
+        """The plain format's download name with "-aggregated" before the extension."""
+        plain = get_format("jsonl").filename(project).removesuffix("-jsonl.jsonl")
+        return f"{plain}-aggregated{self.extension}"
+
+
+class AggregatedJsonl(AggregatedVariant):
+    name = "jsonl"
+    media_type = "application/x-ndjson"
+    extension = ".jsonl"
+
+    def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
+        names = [q.name for q in project.questions]
+        return rechunk(
+            orjson.dumps(
+                {
+                    "item": {
+                        "id": r.item_id,
+                        "external_id": r.external_id,
+                        "fields": r.fields,
+                        "meta": r.meta,
+                    },
+                    "consensus": {name: r.consensus.get(name) for name in names},
+                },
+                option=orjson.OPT_APPEND_NEWLINE,
+            )
+            for r in source
+        )
+
+
+class AggregatedCsv(AggregatedVariant):
+    """One row per item: item id, external id, then `<question>.<figure>` columns; answers
+    that are not plain strings or numbers are written as JSON."""
+
+    name = "csv"
+    media_type = "text/csv"
+    extension = ".csv"
+
+    def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
+        names = [q.name for q in project.questions]
+        header = ["item_id", "external_id", *(f"{n}.{f}" for n in names for f in FIGURES)]
+        rows = ([r.item_id, r.external_id, *_cells(r, names)] for r in source)
+        return rechunk(_csv_line(row) for row in itertools.chain([header], rows))
+
+
+def _cells(record: AggregatedRecord, names: list[str]) -> list[Any]:
+    cells: list[Any] = []
+    for name in names:
+        found = record.consensus.get(name)
+        if found is None:
+            cells += [""] * len(FIGURES)
+            continue
+        answer = found["answer"]
+        plain = isinstance(answer, str | int | float)
+        cells += [
+            answer if plain else orjson.dumps(answer).decode(),
+            *(found[f] for f in FIGURES[1:]),
+        ]
+    return cells
+
+
+def _csv_line(row: list[Any]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(row)
+    return buffer.getvalue().encode()
+
+
+VARIANTS: dict[str, AggregatedVariant] = {v.name: v for v in (AggregatedJsonl(), AggregatedCsv())}
+
+
+def variant(format: str) -> AggregatedVariant:
+    found = VARIANTS.get(format)
+    if found is None:
+        raise ValidationFailed(
+            f"the aggregated export comes as {' or '.join(VARIANTS)}, not {format!r}",
+            field="format",
+            value=format,
+            expected=one_of(VARIANTS),
+        )
+    return found

@@ -1,0 +1,1 @@
+"""Gold tasks: known answers, served hidden among ordinary work, that measure workers."""

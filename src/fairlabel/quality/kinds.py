@@ -1,0 +1,526 @@
+"""How answers of each kind aggregate and agree: a small registry keyed by the question
+type's `answer_kind`, so the service never branches on a type name.
+
+Each kind gives the consensus of one item's answers (the incremental method, run on submit),
+optionally a whole-project method (Dawid-Skene for label, rating and multi-label answers), and
+its agreement figures. Confidence and "agreeing" are computed by the service from the question
+type's own `score` (0 to 1), so every kind measures support for its answer the same way.
+
+Documented choices:
+- categorical / ordinal: majority vote, ties to the first label (or lowest rating);
+  Dawid-Skene on demand. Ratings are Likert points whose spacing is unknown, so their
+  headline agreement is ordinal alpha; interval alpha is reported beside it.
+- categorical_set: a label is in the consensus when at least half the annotators ticked it;
+  Dawid-Skene per label on demand, confidence = P(every label decision is right).
+- free_text: the most common answer after case folding and collapsing whitespace (ties to
+  the earliest); the consensus is that group's first answer as written.
+- spans: character voting (`span_vote`), a span kept where at least half the annotators
+  marked it.
+- boxes: weighted box fusion per label; a fused box is kept when at least half the
+  annotators drew it.
+- polygons: polygons of one label are clustered by IoU (>= 0.5, one polygon per annotator
+  per cluster, the most central polygons seeding clusters); a cluster that at least half the
+  annotators contributed to is represented by its medoid, the member with the highest summed
+  IoU to the others (fusing outlines with different vertex counts has no standard answer).
+- ranking: Bradley-Terry over the item's rankings; candidates with equal strength share a tier.
+- pairwise: Bradley-Terry of a against b, "tie" and "both_bad" counting as ties; an even
+  result is a "tie" (or "both_bad" when more annotators said so)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, ClassVar
+
+import numpy as np
+
+from fairlabel.quality import aggregation, agreement
+from fairlabel.quality.agreement import Level
+
+#: Who answered what on one item: (worker id, answer), in submission order.
+Answers = Sequence[tuple[int, Any]]
+#: Every item's answers to one question.
+ByItem = Mapping[int, Answers]
+
+#: A kept cluster (fused box, polygon, span) needs at least this share of the annotators.
+MIN_SHARE = 0.5
+IOU_MATCH = 0.5
+MAJORITY_VOTE = "majority_vote"
+DAWID_SKENE = "dawid_skene"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One agreement figure; `value` None always comes with the reason it is undefined
+    (JSON has no NaN, and a client must know why a number is missing)."""
+
+    name: str
+    value: float | None
+    reason: str | None = None
+
+
+NO_PAIRS = "no item has two annotations yet: agreement needs two annotators on one item"
+NO_VARIATION = "every answer is the same value: alpha is undefined without variation"
+
+
+class Aggregator:
+    """One answer kind. `incremental` is the per-item method; `methods` every method a
+    whole-project recompute accepts, the first being its default."""
+
+    kind: ClassVar[str]
+    incremental: ClassVar[str]
+    methods: ClassVar[tuple[str, ...]]
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        """The incremental method's answer for one item (answers is never empty)."""
+        raise NotImplementedError
+
+    def project(
+        self, settings: Any, method: str, by_item: ByItem
+    ) -> dict[int, tuple[Any, float | None]]:
+        """Every item's (answer, confidence); confidence None means "the service measures
+        it as the annotators' mean score against the answer" (the vote methods)."""
+        return {
+            item: (self.consensus(settings, answers), None) for item, answers in by_item.items()
+        }
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        raise NotImplementedError
+
+    def classes(self, settings: Any) -> list[Any] | None:
+        """The answer values of a kind with a fixed set of them (for confusion matrices)."""
+        return None
+
+
+_REGISTRY: dict[str, Aggregator] = {}
+
+
+def register(cls: type[Aggregator]) -> type[Aggregator]:
+    _REGISTRY[cls.kind] = cls()
+    return cls
+
+
+def aggregator_for(kind: str) -> Aggregator:
+    return _REGISTRY[kind]
+
+
+# --- choices from a fixed list ------------------------------------------------------------
+
+
+@register
+class Categorical(Aggregator):
+    kind = "categorical"
+    incremental = MAJORITY_VOTE
+    methods = (DAWID_SKENE, MAJORITY_VOTE)
+    levels: ClassVar[tuple[Level, ...]] = ("nominal",)
+
+    def classes(self, settings: Any) -> list[Any]:
+        return list(settings.labels)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        counts = Counter(answer for _, answer in answers)
+        return max(self.classes(settings), key=lambda value: counts[value])
+
+    def project(
+        self, settings: Any, method: str, by_item: ByItem
+    ) -> dict[int, tuple[Any, float | None]]:
+        if method != DAWID_SKENE:
+            return super().project(settings, method, by_item)
+        classes = self.classes(settings)
+        coded = _Coded.of(by_item, {value: code for code, value in enumerate(classes)})
+        if coded.empty:
+            return {}
+        result = aggregation.dawid_skene(
+            coded.items,
+            coded.workers,
+            coded.values,
+            len(coded.item_ids),
+            coded.n_workers,
+            len(classes),
+        )
+        return {
+            item: (classes[int(result.labels[k])], float(result.confidence[k]))
+            for k, item in enumerate(coded.item_ids)
+        }
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        codes = {value: code for code, value in enumerate(self.classes(settings))}
+        coded = _Coded.of(by_item, codes)
+        return [_alpha(f"alpha_{level}", coded, level) for level in self.levels]
+
+
+@register
+class Ordinal(Categorical):
+    """Ratings, coded as their offset from the scale's minimum: interval alpha on the codes
+    equals interval alpha on the ratings, since a shift changes no difference."""
+
+    kind = "ordinal"
+    levels = ("ordinal", "interval")
+
+    def classes(self, settings: Any) -> list[Any]:
+        return list(range(settings.min, settings.max + 1))
+
+
+@register
+class CategoricalSet(Aggregator):
+    kind = "categorical_set"
+    incremental = "per_label_vote"
+    methods = (DAWID_SKENE, "per_label_vote")
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        ticked = Counter(label for _, answer in answers for label in answer)
+        return [label for label in settings.labels if ticked[label] >= MIN_SHARE * len(answers)]
+
+    def project(
+        self, settings: Any, method: str, by_item: ByItem
+    ) -> dict[int, tuple[Any, float | None]]:
+        if method != DAWID_SKENE:
+            return super().project(settings, method, by_item)
+        coded = _Coded.of(by_item, None)
+        if coded.empty:
+            return {}
+        labels = list(settings.labels)
+        chosen = np.array([[label in answer for label in labels] for answer in coded.answers])
+        result = aggregation.multi_label(
+            coded.items, coded.workers, chosen, len(coded.item_ids), coded.n_workers
+        )
+        confidence = result.confidence.prod(axis=1)
+        return {
+            item: (
+                [label for j, label in enumerate(labels) if result.present[k, j]],
+                float(confidence[k]),
+            )
+            for k, item in enumerate(coded.item_ids)
+        }
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        """Nominal alpha of each label as a yes/no question, and their mean."""
+        per_label = []
+        for label in settings.labels:
+            ticks = _mapped(by_item, _ticked(label))
+            per_label.append(
+                _alpha(f"alpha_nominal[{label}]", _Coded.of(ticks, _YES_NO), "nominal")
+            )
+        defined = [f.value for f in per_label if f.value is not None]
+        mean = (
+            Figure("alpha_nominal_mean", float(np.mean(defined)))
+            if defined
+            else Figure("alpha_nominal_mean", None, "no label has a defined alpha")
+        )
+        return [mean, *per_label]
+
+
+_YES_NO = {False: 0, True: 1}
+
+
+def _ticked(label: str) -> Callable[[list[str]], bool]:
+    return lambda answer: label in answer
+
+
+@register
+class FreeText(Aggregator):
+    kind = "free_text"
+    incremental = "most_common_text"
+    methods = (incremental,)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        counts = Counter(normalised(answer) for _, answer in answers)
+        best = max(counts.values())
+        return next(answer for _, answer in answers if counts[normalised(answer)] == best)
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        texts = _mapped(by_item, normalised)
+        return [_alpha("alpha_nominal", _Coded.of(texts, _codes_of(texts)), "nominal")]
+
+
+def normalised(text: str) -> str:
+    """The text question's own notion of the same transcription."""
+    return " ".join(text.split()).casefold()
+
+
+# --- spans and shapes ---------------------------------------------------------------------
+
+
+@register
+class Spans(Aggregator):
+    kind = "spans"
+    incremental = "span_vote"
+    methods = (incremental,)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        voted = agreement.span_vote([_span_tuples(answer) for _, answer in answers], MIN_SHARE)
+        return [{"start": s.start, "end": s.end, "label": s.label} for s in voted]
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        scores = [agreement.span_f1(_span_tuples(a), _span_tuples(b)) for a, b in _pairs(by_item)]
+        return [
+            _mean_figure("span_f1_exact", [s.exact for s in scores], NO_PAIRS),
+            _mean_figure("span_f1_overlap", [s.overlap for s in scores], NO_PAIRS),
+        ]
+
+
+def _span_tuples(answer: list[dict[str, Any]]) -> list[tuple[int, int, Hashable]]:
+    return [(span["start"], span["end"], span["label"]) for span in answer]
+
+
+class Shapes(Aggregator):
+    """Boxes and polygons: agreement is the F1 of shapes matched one to one by label and
+    IoU >= 0.5 (mean over annotator pairs), and the mean IoU of the matches."""
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        f1s: list[float] = []
+        ious: list[float] = []
+        for a, b in _pairs(by_item):
+            matched, total = 0, len(a) + len(b)
+            for label in {shape["label"] for shape in [*a, *b]}:
+                mine = [self.geometry(s) for s in a if s["label"] == label]
+                theirs = [self.geometry(s) for s in b if s["label"] == label]
+                if mine and theirs:
+                    matches = agreement.match_by_iou(self.pairwise_iou(mine, theirs), IOU_MATCH)
+                    matched += len(matches)
+                    ious += [m.iou for m in matches]
+            f1s.append(1.0 if total == 0 else 2 * matched / total)
+        return [
+            _mean_figure("f1_iou50", f1s, NO_PAIRS),
+            _mean_figure(
+                "mean_iou", ious, NO_PAIRS if not f1s else "no shapes matched at IoU >= 0.5"
+            ),
+        ]
+
+    def geometry(self, shape: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def pairwise_iou(self, a: list[Any], b: list[Any]) -> Any:
+        raise NotImplementedError
+
+
+@register
+class Boxes(Shapes):
+    kind = "boxes"
+    incremental = "weighted_box_fusion"
+    methods = (incremental,)
+
+    def geometry(self, shape: dict[str, Any]) -> Any:
+        return [shape["x"], shape["y"], shape["width"], shape["height"]]
+
+    def pairwise_iou(self, a: list[Any], b: list[Any]) -> Any:
+        return agreement.box_iou(a, b)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        fused_boxes = []
+        for label in _labels_drawn(answers):
+            per_annotator = [
+                np.array([self.geometry(s) for s in answer if s["label"] == label]).reshape(-1, 4)
+                for _, answer in answers
+            ]
+            fused = agreement.weighted_box_fusion(per_annotator)
+            for box, share in zip(fused.boxes, fused.confidence, strict=True):
+                if share >= MIN_SHARE:
+                    x, y, width, height = (round(float(v), 2) for v in box)
+                    fused_boxes.append(
+                        {"x": x, "y": y, "width": width, "height": height, "label": label}
+                    )
+        return fused_boxes
+
+
+@register
+class Polygons(Shapes):
+    kind = "polygons"
+    incremental = "polygon_medoid"
+    methods = (incremental,)
+
+    def geometry(self, shape: dict[str, Any]) -> Any:
+        return shape["points"]
+
+    def pairwise_iou(self, a: list[Any], b: list[Any]) -> Any:
+        return agreement.polygon_iou(a, b)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        kept = []
+        for label in _labels_drawn(answers):
+            shapes = [
+                (owner, s["points"])
+                for owner, (_, answer) in enumerate(answers)
+                for s in answer
+                if s["label"] == label
+            ]
+            outlines = [p for _, p in shapes]
+            iou = self.pairwise_iou(outlines, outlines)
+            for members in _clusters(iou, [owner for owner, _ in shapes]):
+                if len(members) >= MIN_SHARE * len(answers):
+                    central = iou[np.ix_(members, members)].sum(axis=1)
+                    kept.append(
+                        {"points": shapes[members[int(central.argmax())]][1], "label": label}
+                    )
+        return kept
+
+
+def _labels_drawn(answers: Answers) -> list[str]:
+    return sorted({shape["label"] for _, answer in answers for shape in answer})
+
+
+def _clusters(iou: Any, owners: list[int]) -> list[list[int]]:
+    """Greedy IoU clustering, the most central shapes first: each joins the cluster whose
+    seed it overlaps most (IoU >= 0.5) among those without a shape by the same annotator."""
+    clusters: list[list[int]] = []
+    for index in np.argsort(-iou.sum(axis=1), kind="stable"):
+        fits = [
+            c
+            for c, members in enumerate(clusters)
+            if iou[index, members[0]] >= IOU_MATCH
+            and owners[index] not in {owners[m] for m in members}
+        ]
+        if fits:
+            clusters[max(fits, key=lambda c: iou[index, clusters[c][0]])].append(int(index))
+        else:
+            clusters.append([int(index)])
+    return clusters
+
+
+# --- comparisons --------------------------------------------------------------------------
+
+
+@register
+class Ranking(Aggregator):
+    kind = "ranking"
+    incremental = "bradley_terry"
+    methods = (incremental,)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        ids = sorted({c for _, answer in answers for tier in answer for c in tier})
+        if len(ids) < 2:
+            return [ids]
+        code = {c: k for k, c in enumerate(ids)}
+        winners, losers, ties = aggregation.rankings_to_pairs(
+            [[[code[c] for c in tier] for tier in answer] for _, answer in answers]
+        )
+        scores = aggregation.bradley_terry(winners, losers, len(ids), ties).scores
+        tiers: dict[float, list[str]] = {}
+        for k in np.argsort(-scores, kind="stable"):
+            tiers.setdefault(round(float(scores[k]), 9), []).append(ids[k])
+        return list(tiers.values())
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        taus = [_tau(a, b) for a, b in _pairs(by_item)]
+        defined = [t for t in taus if t is not None]
+        reason = NO_PAIRS if not taus else "every pair of rankings has a side with all tied"
+        return [_mean_figure("kendall_tau", defined, reason)]
+
+
+def _tau(a: list[list[str]], b: list[list[str]]) -> float | None:
+    rank_a = {c: k for k, tier in enumerate(a) for c in tier}
+    rank_b = {c: k for k, tier in enumerate(b) for c in tier}
+    common = sorted(rank_a.keys() & rank_b.keys())
+    return agreement.kendall_tau([rank_a[c] for c in common], [rank_b[c] for c in common])
+
+
+@register
+class Pairwise(Aggregator):
+    kind = "pairwise"
+    incremental = "bradley_terry"
+    methods = (incremental,)
+    _OUTCOMES: ClassVar[dict[str, tuple[int, int, bool]]] = {
+        "a": (0, 1, False),
+        "b": (1, 0, False),
+        "tie": (0, 1, True),
+        "both_bad": (0, 1, True),
+    }
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        choices = [answer["choice"] for _, answer in answers]
+        rows = np.array([self._OUTCOMES[c] for c in choices]).reshape(-1, 3)
+        scores = aggregation.bradley_terry(rows[:, 0], rows[:, 1], 2, rows[:, 2] == 1).scores
+        if abs(scores[0] - scores[1]) > 1e-9:
+            return {"choice": "a" if scores[0] > scores[1] else "b", "strength": None}
+        even = "both_bad" if choices.count("both_bad") > choices.count("tie") else "tie"
+        return {"choice": even, "strength": None}
+
+    def classes(self, settings: Any) -> list[Any]:
+        return list(settings.choices())
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        choices = _mapped(by_item, lambda answer: answer["choice"])
+        codes = {c: k for k, c in enumerate(("a", "b", "tie", "both_bad"))}
+        return [_alpha("alpha_nominal", _Coded.of(choices, codes), "nominal")]
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """Long-form integer arrays of one question's answers (item, worker and value codes),
+    leaving out answers whose value the current settings no longer know."""
+
+    item_ids: list[int]
+    items: Any
+    workers: Any
+    values: Any
+    answers: list[Any]
+    n_workers: int
+
+    @property
+    def empty(self) -> bool:
+        return len(self.answers) == 0
+
+    @classmethod
+    def of(cls, by_item: ByItem, codes: dict[Any, int] | None) -> _Coded:
+        rows = [
+            (item, worker, answer)
+            for item, answers in by_item.items()
+            for worker, answer in answers
+            if codes is None or answer in codes
+        ]
+        item_ids = sorted({item for item, _, _ in rows})
+        item_code = {item: k for k, item in enumerate(item_ids)}
+        worker_code: dict[int, int] = {}
+        for _, worker, _ in rows:
+            worker_code.setdefault(worker, len(worker_code))
+        return cls(
+            item_ids=item_ids,
+            items=np.array([item_code[item] for item, _, _ in rows], dtype=np.int64),
+            workers=np.array([worker_code[worker] for _, worker, _ in rows], dtype=np.int64),
+            values=np.array(
+                [codes[a] if codes is not None else 0 for _, _, a in rows], dtype=np.int64
+            ),
+            answers=[a for _, _, a in rows],
+            n_workers=max(len(worker_code), 1),
+        )
+
+
+def _mapped(by_item: ByItem, value: Callable[[Any], Any]) -> ByItem:
+    """The same answers, each replaced by what agreement compares of it."""
+    return {
+        item: [(worker, value(answer)) for worker, answer in answers]
+        for item, answers in by_item.items()
+    }
+
+
+def _codes_of(by_item: ByItem) -> dict[Any, int]:
+    codes: dict[Any, int] = {}
+    for answers in by_item.values():
+        for _, value in answers:
+            codes.setdefault(value, len(codes))
+    return codes
+
+
+def _alpha(name: str, coded: _Coded, level: Level) -> Figure:
+    if coded.empty:
+        return Figure(name, None, "no annotations yet")
+    if not (np.bincount(coded.items) >= 2).any():
+        return Figure(name, None, NO_PAIRS)
+    value = agreement.krippendorff_alpha(coded.items, coded.workers, coded.values, level)
+    return Figure(name, value, None if value is not None else NO_VARIATION)
+
+
+def _mean_figure(name: str, values: list[float], reason: str) -> Figure:
+    return Figure(name, float(np.mean(values)), None) if values else Figure(name, None, reason)
+
+
+def _pairs(by_item: ByItem) -> Iterator[tuple[Any, Any]]:
+    """Every pair of answers given to the same item."""
+    for answers in by_item.values():
+        for (_, a), (_, b) in combinations(answers, 2):
+            yield a, b

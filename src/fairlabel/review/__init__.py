@@ -1,0 +1,1 @@
+"""Review stages after labelling: verdicts with reasons, corrections and paid rework."""

@@ -1,0 +1,1 @@
+"""Tests of quality maths: aggregation and agreement."""
