@@ -1,0 +1,1 @@
+"""Due process: appeals, sanctions, notices, feedback and the audit trail."""

@@ -1,0 +1,1 @@
+"""Workers: profiles, qualifications and their tests, and who may work on what."""
