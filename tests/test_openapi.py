@@ -9,8 +9,9 @@ OPERATION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def test_operation_ids_are_clean_and_unique(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
-    ids = [operation["operationId"]
-           for path in spec["paths"].values() for operation in path.values()]
+    ids = [
+        operation["operationId"] for path in spec["paths"].values() for operation in path.values()
+    ]
     assert len(ids) >= 20
     assert len(ids) == len(set(ids))
     bad = [i for i in ids if not OPERATION_ID.match(i)]

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -16,14 +17,25 @@ from fairlabel.errors import FairlabelError
 
 log = logging.getLogger("fairlabel")
 
+#: The queue and annotation routes come first: routes are matched in order, and these take
+#: nearly every request of a running project.
 API_ROUTERS = (
+    "fairlabel.queue.routes",
+    "fairlabel.annotations.routes",
     "fairlabel.auth.routes",
     "fairlabel.organizations.routes",
     "fairlabel.projects.routes",
     "fairlabel.items.routes",
-    "fairlabel.queue.routes",
-    "fairlabel.annotations.routes",
     "fairlabel.exports.routes",
+    "fairlabel.assist.routes",
+    "fairlabel.review.routes",
+    "fairlabel.gold.routes",
+    "fairlabel.quality.routes",
+    "fairlabel.wellness.routes",
+    "fairlabel.reports.routes",
+    "fairlabel.workforce.routes",
+    "fairlabel.dueprocess.routes",
+    "fairlabel.pay.routes",
 )
 
 
@@ -33,7 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        from fairlabel.dueprocess import jobs
+        from fairlabel.pay import jobs as pay_jobs
+
+        sweeper = jobs.start(database, settings.due_process_sweep_seconds)
+        with pay_jobs.sweeper(database, settings):
+            yield
+        if sweeper is not None:
+            sweeper.cancel()
         database.dispose()
 
     app = FastAPI(
@@ -85,10 +104,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         }
         return JSONResponse(jsonable_encoder({"error": body}), status_code=422)
 
-    @app.exception_handler(TimeoutError)
-    async def on_busy(_request: Request, _exc: TimeoutError) -> JSONResponse:
+    async def on_busy(_request: Request, _exc: Exception) -> JSONResponse:
         body = {"code": "busy", "message": "the database is busy with other writes; retry soon"}
         return JSONResponse({"error": body}, status_code=503, headers={"Retry-After": "5"})
+
+    # SQLite's busy timeout, and a pool (the one SQLite writer connection) that stayed empty.
+    app.add_exception_handler(TimeoutError, on_busy)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, on_busy)
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,11 +1,13 @@
-"""The `fairlabel` command: serve, demo, db upgrade, users, tokens, import, export.
+"""The `fairlabel` command: serve, demo, db upgrade, users, tokens, import, export, quality.
 
 It works on the database directly (it is the operator's tool on the server), with rich
 progress bars for long work and a clear one-line error, never a traceback, for bad input."""
 
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -25,6 +27,7 @@ from fairlabel.config import Settings
 from fairlabel.db import Database
 from fairlabel.demo.seed import seed_demo
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
+from fairlabel.exports import aggregated as aggregated_export
 from fairlabel.exports import service as export_service
 from fairlabel.formats import ExportRecord, RecordSource, get_format
 from fairlabel.items import parsing
@@ -32,7 +35,14 @@ from fairlabel.items import service as item_service
 from fairlabel.items.schemas import ImportReport
 from fairlabel.models import MemberRole, Organization, Project, User
 from fairlabel.organizations import service as org_service
+from fairlabel.pay import floors as pay_floors
+from fairlabel.pay import payouts as pay_payouts
+from fairlabel.pay import service as pay_service
 from fairlabel.projects import service as project_service
+from fairlabel.quality import service as quality_service
+from fairlabel.quality.schemas import Confusion, QualityReport
+from fairlabel.reports import fairwork
+from fairlabel.reports.schemas import FairworkReport
 
 app = typer.Typer(
     help="fairlabel: open data engine for human-labelled AI training data.",
@@ -47,6 +57,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(orgs_app, name="orgs")
+pay_app = typer.Typer(help="Pay floors, exchange rates, approval, payouts.", no_args_is_help=True)
+app.add_typer(pay_app, name="pay")
+appeals_app = typer.Typer(help="Appeals and the due-process sweep.", no_args_is_help=True)
+app.add_typer(appeals_app, name="appeals")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -88,7 +102,11 @@ def db_upgrade() -> None:
     """Apply all migrations to the configured database."""
     settings = Settings()
     migrate.upgrade(settings)
+    with database_session(settings) as db:
+        loaded = pay_floors.load_shipped(db)
     console.print(f"database at [bold]{_safe_url(settings)}[/bold] is up to date")
+    if loaded:
+        console.print(f"loaded {loaded} pay floors into the empty table")
 
 
 def _safe_url(settings: Settings) -> str:
@@ -199,9 +217,14 @@ def export_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write")] = Path(
         "export.out"
     ),
+    aggregated: Annotated[
+        bool, typer.Option(help="one consensus answer per item and question (jsonl, csv)")
+    ] = False,
 ) -> None:
     """Export a project's items and annotations, streamed with constant memory."""
-
+    if aggregated:
+        _export_aggregated(project_id, format, output)
+        return
     fmt = get_format(format)
     database = Database(Settings())
     try:
@@ -215,6 +238,19 @@ def export_command(
             task = progress.add_task(f"exporting {format}", total=total or None)
             counted = _counting(source, lambda: progress.advance(task))
             written = _write_chunks(fmt.chunks(info, counted), output)
+    finally:
+        database.dispose()
+    console.print(f"wrote [bold]{output}[/bold] ({written:,} bytes)")
+
+
+def _export_aggregated(project_id: int, format: str, output: Path) -> None:
+    variant = aggregated_export.variant(format)
+    database = Database(Settings())
+    try:
+        with database.session(write=False) as db:
+            info = export_service.describe_project(db, project_service.get_project(db, project_id))
+        records = aggregated_export.records(database, project_id)
+        written = _write_chunks(variant.chunks(info, records), output)
     finally:
         database.dispose()
     console.print(f"wrote [bold]{output}[/bold] ({written:,} bytes)")
@@ -358,3 +394,182 @@ def _print_report(report: ImportReport) -> None:
     )
     for error in report.errors[:50]:
         console.print(f"  [yellow]skipped[/yellow] {error}")
+
+
+@app.command("quality")
+@clear_errors
+def quality_command(
+    project_id: Annotated[int, typer.Argument(metavar="PROJECT", help="project id")],
+) -> None:
+    """Print a project's agreement figures, its lowest-agreement items, each worker's accuracy
+    against the consensus (by pseudonym) and accuracy per day: the quality dashboard's tables."""
+    with database_session() as db:
+        report = quality_service.quality_report(db, project_service.get_project(db, project_id))
+    for table in _quality_tables(report):
+        console.print(table)
+
+
+def _quality_tables(report: QualityReport) -> list[Table]:
+    agreement = Table(
+        "question",
+        "type",
+        "figure",
+        "value",
+        "answers",
+        "items with 2+",
+        "mean confidence",
+        title="Agreement per question",
+    )
+    for q in report.questions:
+        for f in q.figures:
+            value = _number(f.value) if f.value is not None else f"- ({f.reason})"
+            confidence = _number(q.mean_confidence)
+            agreement.add_row(
+                q.name, q.type, f.name, value, str(q.annotations), str(q.shared_items), confidence
+            )
+    lowest = Table("item", "question", "agreement", "annotators", title="Lowest agreement")
+    for item in report.lowest_items:
+        lowest.add_row(
+            item.external_id, item.question, _number(item.agreement), str(item.annotators)
+        )
+    workers = Table("worker", "answers", "compared", "accuracy", "agreement", title="Workers")
+    for w in report.workers:
+        workers.add_row(
+            w.worker, str(w.answers), str(w.compared), _number(w.accuracy), _number(w.agreement)
+        )
+    days = Table("day (UTC)", "answers", "accuracy", title="Accuracy against consensus per day")
+    for day in report.over_time:
+        days.add_row(day.day, str(day.answers), _number(day.accuracy))
+    return [
+        agreement,
+        *(_confusion(q.name, q.confusion) for q in report.questions if q.confusion),
+        lowest,
+        workers,
+        days,
+    ]
+
+
+def _confusion(name: str, confusion: Confusion) -> Table:
+    table = Table("consensus \\ answer", *map(str, confusion.labels), title=f"Confusion: {name}")
+    for label, counts in zip(confusion.labels, confusion.counts, strict=True):
+        table.add_row(str(label), *map(str, counts))
+    return table
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+report_app = typer.Typer(help="Reports on the recorded data.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("fairwork")
+@clear_errors
+def report_fairwork(
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="only records from this UTC date on"),
+    ] = None,
+) -> None:
+    """The ten Fairwork cloudwork thresholds, each with its figures and whether it holds."""
+    settings = Settings()
+    with database_session(settings) as db:
+        report = fairwork.report(db, settings, since.date() if since else None)
+    table = Table("threshold", "figures", "target", "holds", "why", title=_fairwork_title(report))
+    for t in report.thresholds:
+        figures = "\n".join(f"{name}: {_figure(value)}" for name, value in t.figures.items())
+        colour = {True: "green", False: "red"}.get(t.holds, "yellow")  # type: ignore[arg-type]
+        table.add_row(
+            f"{t.id} {t.title}", figures, t.target, f"[{colour}]{t.verdict}[/{colour}]", t.why
+        )
+    console.print(table)
+
+
+def _fairwork_title(report: FairworkReport) -> str:
+    period = f"since {report.since}" if report.since else "all recorded data"
+    return f"Fairwork thresholds, {period}: {report.points}/10 hold"
+
+
+def _figure(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_figure(v)}" for k, v in value.items()) or "-"
+    return "-" if value is None else str(value)
+
+
+@appeals_app.command("decide-due")
+@clear_errors
+def appeals_decide_due() -> None:
+    """Decide overdue appeals for their workers, apply deactivations that took effect and
+    end projects whose notice ran out (what the server's background job does; for cron)."""
+    from fairlabel.dueprocess import service as dueprocess
+
+    with database_session() as db:
+        done = dueprocess.sweep(db)
+    for name, count in done.items():
+        console.print(f"{name.replace('_', ' ')}: {count}")
+
+
+@pay_app.command("load-floors")
+@clear_errors
+def pay_load_floors(
+    replace: Annotated[bool, typer.Option(help="replace every floor, operator edits too")] = False,
+) -> None:
+    """Load the pay floors shipped with this version (into an empty table unless --replace)."""
+    with database_session() as db:
+        loaded = pay_floors.load_shipped(db, replace=replace)
+    console.print(f"{loaded} pay floors loaded" if loaded else "pay floors already present")
+
+
+@pay_app.command("set-rate")
+@clear_errors
+def pay_set_rate(
+    currency: Annotated[str, typer.Argument(help="ISO 4217 code, such as KES")],
+    per_usd: Annotated[float, typer.Argument(help="units of the currency per US dollar")],
+    as_of: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    source: str = "",
+) -> None:
+    """Set the exchange rate the pay floor check uses for a currency (nothing is fetched)."""
+    if per_usd <= 0 or len(currency) != 3 or not currency.isupper():
+        raise ValidationFailed(
+            "not a currency and rate", field="currency", value=currency, expected="KES 129.5"
+        )
+    day = (as_of or datetime.now()).date()
+    with database_session() as db:
+        pay_floors.set_rate(db, currency, per_usd, day, source, None)
+    console.print(f"{currency}: {per_usd} per US dollar as of {day}")
+
+
+@pay_app.command("approve-due")
+@clear_errors
+def pay_approve_due() -> None:
+    """Approve pending pay past its project's review deadline (the server does this by itself)."""
+    with database_session() as db:
+        approved = pay_service.approve_due(db)
+    console.print(f"approved the pay of {approved} assignments")
+
+
+@pay_app.command("payout")
+@clear_errors
+def pay_payout(
+    currency: Annotated[str, typer.Option(help="ISO 4217 code")],
+    out: Annotated[Path, typer.Option(help="where to write the batch")],
+    format: Annotated[str, typer.Option(help="csv or json")] = "csv",
+) -> None:
+    """Pay every approved balance of at least the minimum and write the provider's batch."""
+    if format not in ("csv", "json"):
+        raise ValidationFailed(
+            "unknown format", field="format", value=format, expected="csv or json"
+        )
+    with database_session() as db:
+        minimum = Settings().payout_minimum_minor
+        payout, lines = pay_payouts.run_payout(db, currency, minimum=minimum, actor_id=None)
+        rows = pay_payouts.batch_rows(payout, lines)
+        body = json.dumps(rows, indent=1)
+        if format == "csv":
+            body = pay_payouts.batch_csv(payout, lines)
+    out.write_text(body, encoding="utf-8")
+    console.print(
+        f"payout {payout.id}: {payout.workers} workers, {payout.total_minor} {currency} minor "
+        f"units, batch in {out}"
+    )

@@ -20,6 +20,43 @@ class Settings(BaseSettings):
     max_media_bytes: int = Field(default=512 * 1024**2, description="largest single media file")
     cookie_secure: bool = False
     import_batch_rows: int = 5000
+    payout_minimum_minor: int = Field(
+        default=100, ge=1, description="smallest approved balance a payout run pays out"
+    )
+    pay_sweep_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="how often pay past its review deadline is approved and pay floors are "
+        "checked against measured time, in the background; 0: never",
+    )
+    exposure_cap_per_day: int = Field(
+        default=100,
+        ge=1,
+        description="risky items of one content category a worker may be given per UTC day; "
+        "a project may only lower it",
+    )
+    break_after_risky_items: int = Field(
+        default=10, ge=0, description="offer a break after this many risky items in a row; 0: never"
+    )
+    break_pause_minutes: int = Field(
+        default=15, ge=1, description="a pause this long between risky items ends a stretch"
+    )
+    appeal_window_days: int = Field(default=14, description="how long a decision can be appealed")
+    appeal_deadline_days: int = Field(
+        default=7, description="an appeal not decided by then is decided for the worker"
+    )
+    sanction_notice_days: int = Field(
+        default=7, description="notice before a sanction takes effect (none for proven fraud)"
+    )
+    work_end_notice_days: int = Field(
+        default=14, description="least notice before a project, or its work in a country, ends"
+    )
+    complaint_link_days: int = Field(
+        default=90, description="a sanction this soon after the worker's complaint is flagged"
+    )
+    due_process_sweep_seconds: int = Field(
+        default=300, description="how often overdue appeals and due sanctions are settled; 0: never"
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

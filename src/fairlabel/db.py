@@ -1,7 +1,6 @@
 """Engine and sessions. SQLite runs in WAL mode with foreign keys on; write transactions
 on SQLite start with BEGIN IMMEDIATE so that a read-then-write never fails mid-way."""
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,29 +30,49 @@ def _dump_json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _load_json(value: Any) -> Any:
+    """SQLite gives a JSON column numeric affinity: a bare number (a rating's answer) is
+    stored, and read back, as a number rather than as JSON text."""
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
+
+
+def make_engine(url: str, *, writer: bool = False, **kwargs: Any) -> Engine:
     """An engine configured for the dialect: SQLite pragmas and explicit BEGINs, or psycopg.
     JSON columns go through orjson: item fields are the bulk of import and export time."""
     kwargs.setdefault("json_serializer", _dump_json)
-    kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("json_deserializer", _load_json)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": WRITER_WAIT_SECONDS},
+            **_sqlite_pool(writer),
+            **kwargs,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, begin="IMMEDIATE" if writer else "DEFERRED")
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, **kwargs)
+    # No ping at checkout: it is one more round trip per transaction, an eighth of a queue
+    # request. A connection that died with its server fails one request, and SQLAlchemy then
+    # replaces every pooled connection.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800, **kwargs)
 
 
 WRITER_WAIT_SECONDS = 30
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """SQLite allows one writer. Threads of this process queue for it on a Python lock, which
-    wakes the next writer at once, instead of polling in SQLite's busy handler (sleeps of up
-    to 100 ms); other processes still meet the busy timeout."""
-    writer = threading.Lock()
+def _sqlite_pool(writer: bool) -> dict[str, Any]:
+    """A process writes through one connection: writers queue for it in the pool, which
+    wakes the next at once where SQLite's busy handler polls (other processes still meet
+    it), and its page cache stays warm, where another connection's commit would void it.
+    Readers get one per request thread (anyio allows 40): opening one costs more than a
+    request."""
+    if writer:
+        return {"pool_size": 1, "max_overflow": 0, "pool_timeout": WRITER_WAIT_SECONDS}
+    return {"pool_size": 40, "max_overflow": 10}
 
+
+def _configure_sqlite(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -67,32 +86,26 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        if mode == "IMMEDIATE" and not conn.info.get("holds_writer"):
-            if not writer.acquire(timeout=WRITER_WAIT_SECONDS):
-                raise TimeoutError("the database stayed busy with other writes")
-            conn.info["holds_writer"] = True
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-    @event.listens_for(engine, "checkin")
-    def on_checkin(_dbapi_conn: Any, record: Any) -> None:
-        """The transaction has ended and the connection is back in the pool."""
-        if record.info.pop("holds_writer", False):
-            writer.release()
+        # Straight to the driver: a statement through SQLAlchemy costs ten times more.
+        conn.connection.dbapi_connection.execute(f"BEGIN {begin}")
 
 
 class Database:
-    """One engine and two session factories: reads (deferred) and writes (immediate on SQLite)."""
+    """Two engines on SQLite (readers; the one writer connection) and one on PostgreSQL, and
+    two session factories: reads (deferred) and writes (immediate on SQLite)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(settings.resolved_database_url)
+        url = settings.resolved_database_url
+        self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.write_sessions = sessionmaker(writer, expire_on_commit=False)
+        self.writer = make_engine(url, writer=True) if self.is_sqlite else self.engine
+        # Services that apply an operator setting (a queue rule, say) read it from here.
+        info = {SETTINGS_KEY: settings}
+        self.read_sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self.write_sessions = sessionmaker(self.writer, expire_on_commit=False, info=info)
 
     def new_session(self, write: bool = True) -> Session:
         """A session that has not touched the database yet (the connection comes lazily)."""
@@ -111,6 +124,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.writer.dispose()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -135,6 +149,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def finish(session: Session, *, success: bool) -> None:
     """End a unit of work: commit (or roll back) and give the connection back."""
+    session.info[FINISHED] = True
     try:
         if success:
             session.commit()
@@ -142,6 +157,23 @@ def finish(session: Session, *, success: bool) -> None:
             session.rollback()
     finally:
         session.close()
+
+
+FINISHED = "fairlabel_finished"
+
+
+def is_finished(session: Session) -> bool:
+    """Whether `finish` already ended this session's unit of work."""
+    return bool(session.info.get(FINISHED))
+
+
+SETTINGS_KEY = "fairlabel_settings"
+
+
+def settings_of(session: Session) -> Settings:
+    """The deployment settings of the Database that opened this session."""
+    settings: Settings = session.info[SETTINGS_KEY]
+    return settings
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -175,6 +175,61 @@ class Client:
         )
         return result
 
+    # --- models and quality --------------------------------------------------------------
+    def store_suggestions(self, project_id: int, suggestions: list[JSON]) -> JSON:
+        """A model's answers ({item_id or external_id, question, answer, score, agent}),
+        shown to workers pre-filled and marked as suggestions; all or none are stored."""
+        result: JSON = self._call("POST", f"/projects/{project_id}/suggestions", json=suggestions)
+        return result
+
+    def set_gold(self, item_id: int, answers: JSON) -> JSON:
+        """Make an item a hidden gold task with these known answers."""
+        result: JSON = self._call("PUT", f"/items/{item_id}/gold", json={"answers": answers})
+        return result
+
+    def gold_accuracy(self, project_id: int) -> JSON:
+        result: JSON = self._call("GET", f"/projects/{project_id}/gold/accuracy")
+        return result
+
+    def quality(self, project_id: int) -> JSON:
+        """Agreement per question, per worker and per item, and confusion matrices."""
+        result: JSON = self._call("GET", f"/projects/{project_id}/quality")
+        return result
+
+    def recompute_consensus(self, project_id: int, **params: Any) -> JSON:
+        result: JSON = self._call("POST", f"/projects/{project_id}/consensus", params=params)
+        return result
+
+    # --- pay -----------------------------------------------------------------------------
+    def fund(self, project_id: int, amount_minor: int, currency: str = "USD") -> JSON:
+        """Move money into the project's budget (escrow); work is published only when funded."""
+        body = {"amount_minor": amount_minor, "currency": currency}
+        result: JSON = self._call("POST", f"/projects/{project_id}/funding", json=body)
+        return result
+
+    def earnings(self) -> JSON:
+        """This worker's pending, approved and paid totals, and the latest entries."""
+        result: JSON = self._call("GET", "/me/earnings")
+        return result
+
+    # --- review --------------------------------------------------------------------------
+    def next_review(self, project_id: int, stage: str = "review") -> JSON | None:
+        """The next piece of work to judge at a stage, or None when nothing waits."""
+        result = self._call("POST", f"/projects/{project_id}/reviews/next", params={"stage": stage})
+        task: JSON | None = result.get("task")
+        return task
+
+    def give_verdict(self, assignment_id: int, verdict: str, **fields: Any) -> JSON:
+        """accept; reject with reason_code and guideline_ref; or correct with answers."""
+        body = {"verdict": verdict, **fields}
+        result: JSON = self._call("POST", f"/assignments/{assignment_id}/verdict", json=body)
+        return result
+
+    def my_reviews(self) -> list[JSON]:
+        """Every verdict on this worker's work, newest first, with its reason."""
+        result: list[JSON] = self._call("GET", "/reviews/mine")
+        return result
+
     # --- export ------------------------------------------------------------------------
     def export(self, project_id: int, format: str, destination: str | Path | IO[bytes]) -> int:
         """Stream an export to a path or binary file; returns the number of bytes written."""

@@ -125,13 +125,24 @@ def test_demo_seeds_once_and_prints_logins(factory: Factory) -> None:
     code, out = invoke("demo", "--no-serve")
     assert code == 0, out
     assert "owner@demo.fairlabel.org" in out and "fairlabel-demo" in out
+    assert "operator@demo.fairlabel.org" in out
     code, again = invoke("demo", "--no-serve")
     assert code == 0 and "owner@demo.fairlabel.org" in again
     operator = factory.user(operator=True)
     projects = operator.get("/api/projects").json()
-    assert sorted(p["name"] for p in projects) == [
+    by_name = {p["name"]: p for p in projects}
+    assert sorted(by_name) == [
+        "Assistant replies: compare",
         "Shapes: detect objects",
         "Support tickets: triage and entities",
     ]
     counts = [operator.get(f"/api/projects/{p['id']}/counts").json()["items"] for p in projects]
-    assert sorted(counts) == [24, 120]
+    assert sorted(counts) == [24, 40, 120]
+    tickets = by_name["Support tickets: triage and entities"]
+    assert tickets["workflow"][0]["stage"] == "review"
+    gold = operator.get(f"/api/projects/{tickets['id']}/gold").json()
+    assert len(gold["gold"]) == 8
+    shapes = by_name["Shapes: detect objects"]
+    first_item = operator.get(f"/api/projects/{shapes['id']}/items").json()["items"][0]
+    (suggestion,) = operator.get(f"/api/items/{first_item['id']}/suggestions").json()
+    assert suggestion["agent"] == "shape-detector-demo" and suggestion["question"] == "objects"

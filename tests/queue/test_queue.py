@@ -1,8 +1,8 @@
 """Work queue through the real API: order, overlap, leases, returns and who may see what."""
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from fairlabel.models import Assignment
+from fairlabel.models import Assignment, Membership, User
 from tests.factories import Factory
 from tests.queue.helpers import (
     add_items,
@@ -58,7 +58,12 @@ def test_a_worker_never_gets_the_same_item_twice(factory: Factory) -> None:
         submit(worker, assignment["id"])
     assert sorted(seen) == ids
     body = next_task(worker, project["id"])
-    assert body == {"assignment": None, "reason": "already_worked_on", "retry_after_seconds": None}
+    assert body == {
+        "assignment": None,
+        "reason": "already_worked_on",
+        "retry_after_seconds": None,
+        "detail": None,
+    }
 
 
 def test_overlap_two_with_three_workers(factory: Factory) -> None:
@@ -85,6 +90,39 @@ def test_retry_and_double_click_return_the_held_assignment(factory: Factory) -> 
     assert again["id"] == first["id"] and again["item"] == first["item"]
     with factory.database.session(write=False) as db:
         assert db.scalar(select(func.count(Assignment.id))) == 1
+
+
+def test_prefetch_leases_one_more_and_never_a_third(factory: Factory) -> None:
+    _owner, project, _ids = setup_project(factory, items=4)
+    worker = factory.worker()
+    url = f"/api/projects/{project['id']}/assignments/next"
+    shown = lease(worker, project["id"])
+    prefetched = worker.post(url, params={"exclude": shown["id"]}).json()["assignment"]
+    assert prefetched["id"] != shown["id"]
+    assert prefetched["item"]["id"] != shown["item"]["id"]
+    again = worker.post(url, params={"exclude": shown["id"]}).json()["assignment"]
+    assert again["id"] == prefetched["id"]
+    assert (
+        worker.post(url, params={"exclude": prefetched["id"]}).json()["assignment"]["id"]
+        == (shown["id"])
+    )
+    assert lease(worker, project["id"])["id"] == shown["id"]  # the oldest held comes first
+    assert submit(worker, shown["id"]).status_code == 201
+    third = worker.post(url, params={"exclude": prefetched["id"]}).json()["assignment"]
+    assert third["id"] not in (shown["id"], prefetched["id"])
+    with factory.database.session(write=False) as db:
+        active = select(func.count(Assignment.id)).where(Assignment.status == "active")
+        assert db.scalar(active) == 2
+
+
+def test_prefetch_with_a_bad_exclude_is_rejected(factory: Factory) -> None:
+    _owner, project, _ids = setup_project(factory, items=2)
+    worker = factory.worker()
+    url = f"/api/projects/{project['id']}/assignments/next"
+    response = worker.post(url, params={"exclude": "first"})
+    assert response.status_code == 422 and response.json()["error"]["field"] == "exclude"
+    with factory.database.session(write=False) as db:
+        assert db.scalar(select(func.count(Assignment.id))) == 0
 
 
 def test_held_assignment_comes_back_with_its_draft(factory: Factory) -> None:
@@ -264,4 +302,29 @@ def test_unknown_project_and_unauthenticated(factory: Factory) -> None:
 def test_empty_project_says_so(factory: Factory) -> None:
     _owner, project, _ids = setup_project(factory, items=0)
     body = next_task(factory.worker(), project["id"])
-    assert body == {"assignment": None, "reason": "no_items", "retry_after_seconds": None}
+    assert body == {
+        "assignment": None,
+        "reason": "no_items",
+        "retry_after_seconds": None,
+        "detail": None,
+    }
+
+
+def test_account_changes_reach_a_cached_caller_at_once(factory: Factory) -> None:
+    """Callers are cached between requests; a change made through this process's sessions
+    (a removed membership, a deactivated account) must not wait for the cache to expire."""
+    owner, project, _ids = setup_project(factory)
+    worker = factory.user(worker=True, org_id=project["organization_id"], role="viewer")
+    assert lease(worker, project["id"])["project_id"] == project["id"]
+    assert owner.patch(f"/api/projects/{project['id']}", json={"status": "paused"}).is_success
+    paused = worker.post(f"/api/projects/{project['id']}/assignments/next")
+    assert paused.status_code == 403  # a member still sees the paused project
+    with factory.database.session() as db:
+        db.execute(delete(Membership).where(Membership.user_id == worker.user_id))
+    gone = worker.post(f"/api/projects/{project['id']}/assignments/next")
+    assert gone.status_code == 404
+    with factory.database.session() as db:
+        user = db.get(User, worker.user_id)
+        assert user is not None
+        user.is_active = False
+    assert worker.post(f"/api/projects/{project['id']}/assignments/next").status_code == 401

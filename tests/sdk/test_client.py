@@ -70,3 +70,73 @@ def test_errors_carry_field_value_and_expected(factory: Factory, live_server: st
     with Client(live_server, "fl_wrong") as client, pytest.raises(ApiError) as denied:
         client.me()
     assert denied.value.status_code == 401
+
+
+def test_suggestions_gold_review_and_quality(factory: Factory, live_server: str) -> None:
+    owner, org_id = factory.owner()
+    labeller, reviewer = factory.worker(), factory.worker()
+    with Client(live_server, owner.token) as client:
+        project = client.create_project(
+            org_id,
+            "Reviewed",
+            questions=QUESTIONS,
+            guidelines="# Guidelines\n## Billing\nMoney matters.",
+            workflow=[{"stage": "review"}],
+            status="active",
+        )
+        client.import_items(
+            project["id"], [{"external_id": f"t{i}", "text": "x"} for i in range(2)]
+        )
+        items = list(client.iter_items(project["id"]))
+        stored = client.store_suggestions(
+            project["id"],
+            [{"item_id": items[0]["id"], "question": "category", "answer": "billing"}],
+        )
+        assert stored == {"stored": 1}
+        assert (
+            client.set_gold(items[1]["id"], {"category": "shipping"})["item_id"] == items[1]["id"]
+        )
+        with pytest.raises(ApiError) as refused:
+            client.set_gold(items[1]["id"], {"category": "refunds"})
+        assert refused.value.status_code == 422
+    with Client(live_server, labeller.token) as client:
+        task = client.next_assignment(project["id"])
+        assert task is not None and task["assignment"]["suggestions"][0]["answer"] == "billing"
+        client.submit(task["assignment"]["id"], {"category": "billing"})
+    with Client(live_server, reviewer.token) as client:
+        review = client.next_review(project["id"])
+        assert review is not None
+        verdict = client.give_verdict(
+            review["assignment"]["id"],
+            "reject",
+            reason_code="wrong_answer",
+            guideline_ref="Billing",
+        )
+        assert verdict["reason_code"] == "wrong_answer"
+        assert client.next_review(project["id"]) is None
+    with Client(live_server, labeller.token) as client:
+        (seen,) = client.my_reviews()
+        assert seen["guideline_ref"] == "Billing"
+    with Client(live_server, owner.token) as client:
+        assert "questions" in client.quality(project["id"])
+
+
+def test_funding_and_earnings(factory: Factory, live_server: str) -> None:
+    owner, org_id = factory.owner()
+    worker = factory.worker()
+    with Client(live_server, owner.token) as client:
+        project = client.create_project(
+            org_id, "Paid", questions=QUESTIONS, rates={"label": 40}, estimated_seconds=30
+        )
+        assert client.fund(project["id"], 400)["balance_minor"] == 400
+        with pytest.raises(ApiError) as refused:
+            client.fund(project["id"], 100, currency="EUR")
+        assert refused.value.status_code == 422
+        client.update_project(project["id"], status="active")
+        client.import_items(project["id"], [{"external_id": "t0", "text": "x"}])
+    with Client(live_server, worker.token) as client:
+        task = client.next_assignment(project["id"])
+        assert task is not None and task["assignment"]["rate_minor"] == 40
+        client.submit(task["assignment"]["id"], {"category": "billing"})
+        totals = client.earnings()["totals"]["USD"]
+        assert totals["pending_minor"] + totals["approved_minor"] == 40

@@ -40,6 +40,10 @@ class AnnotationOut(BaseModel):
     guideline_version: int
     time_spent_ms: int
     created_at: datetime
+    source: str = Field(description="worker, or correction (a reviewer's corrected version)")
+    corrects_id: int | None = Field(description="for a correction: the version it corrects")
+    awaiting_stage: str | None = Field(description="the review stage this waits for, if any")
+    verdict: str | None = Field(description="the last verdict: accept, reject or correct")
 
 
 class SubmissionOut(AnnotationOut):

@@ -1,38 +1,149 @@
 """Drafts, submissions and revisions. Annotations are versioned: a change is a new row and
-the old one stays; a repeated request answers with what the first one made."""
+the old one stays; a repeated request answers with what the first one made.
 
+Like the queue, these read and write plain rows with statements built once: a submission
+is part of every unit of work, and ORM loading and flushing would cost more than the SQL."""
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Insert, Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
 from fairlabel.db import utcnow
 from fairlabel.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
-from fairlabel.models import Annotation, Assignment, AssignmentStatus, Draft, Item, Project, User
+from fairlabel.gold import service as gold
+from fairlabel.models import Annotation, AssignmentStatus, Draft, Item, User
+from fairlabel.pay import service as pay
+from fairlabel.quality import service as consensus
 from fairlabel.questions import QuestionSpec, validate_answers
 from fairlabel.queue.service import (
+    ASSIGNMENT_ROW,
+    ASSIGNMENTS,
     AlreadySubmitted,
+    AssignmentRow,
+    DraftRow,
+    ProjectRow,
+    QuestionRow,
+    assignment_not_found,
+    dialect,
+    end_assignment,
     ensure_active,
     get_own_assignment,
-    question_rows,
+    load_project,
+    load_project_with_questions,
+    run,
 )
+from fairlabel.review import stages as workflow
 
 #: Autosaved work in progress may be partial, but not unbounded.
 MAX_DRAFT_BYTES = 1_000_000
 ITEMS = cast(Table, Item.__table__)
 DRAFTS = cast(Table, Draft.__table__)
+ANNOTATIONS = cast(Table, Annotation.__table__)
+USERS = cast(Table, User.__table__)
+
+
+class AnnotationRow(NamedTuple):
+    id: int
+    assignment_id: int
+    project_id: int
+    item_id: int
+    worker_id: int
+    version: int
+    is_latest: bool
+    answers: dict[str, Any]
+    guideline_version: int
+    time_spent_ms: int
+    created_at: datetime
+    source: str
+    corrects_id: int | None
+    awaiting_stage: str | None
+    verdict: str | None
+
+
+ANNOTATION_ROW = tuple(ANNOTATIONS.c[name] for name in AnnotationRow._fields)
+
+
+class Answering(NamedTuple):
+    """A locked assignment being answered, with the fields its answers are checked against."""
+
+    assignment: AssignmentRow
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """The annotation a request produced, or found when it repeated an earlier request."""
 
-    annotation: Annotation
+    annotation: AnnotationRow
     replayed: bool
+
+
+# --- statements ---------------------------------------------------------------------------
+
+
+def _draft_upsert(dialect_insert: Callable[[Table], Any]) -> Insert:
+    statement = dialect_insert(DRAFTS)
+    changed = {name: statement.excluded[name] for name in DraftRow._fields}
+    upsert: Insert = statement.on_conflict_do_update(
+        index_elements=[DRAFTS.c.assignment_id], set_=changed
+    )
+    return upsert
+
+
+SAVE_DRAFT = {
+    "postgresql": _draft_upsert(postgresql.insert),
+    "sqlite": _draft_upsert(sqlite.insert),
+}
+
+COUNT_SUBMITTED = (
+    update(ITEMS)
+    .where(ITEMS.c.id == bindparam("p_item"))
+    .values(submitted=ITEMS.c.submitted + 1, updated_at=bindparam("p_now"))
+)
+
+DROP_DRAFT = delete(DRAFTS).where(DRAFTS.c.assignment_id == bindparam("p_assignment"))
+
+NEW_VERSION = insert(ANNOTATIONS).returning(ANNOTATIONS.c.id)
+
+NOT_LATEST = (
+    update(ANNOTATIONS)
+    .where(ANNOTATIONS.c.id == bindparam("p_annotation"))
+    .values(is_latest=False, awaiting_stage=None)
+)
+
+#: The caller's assignment, locked (on PostgreSQL), with its item's fields: one statement
+#: where two would each cost a round trip. (Whether a draft exists cannot come with it: a
+#: draft saved while this waited for the lock is not in the statement's snapshot.)
+ANSWERING = (
+    select(*ASSIGNMENT_ROW, ITEMS.c.fields)
+    .join(ITEMS, ITEMS.c.id == ASSIGNMENTS.c.item_id)
+    .where(
+        ASSIGNMENTS.c.id == bindparam("p_assignment"),
+        ASSIGNMENTS.c.worker_id == bindparam("p_worker"),
+    )
+    .with_for_update(of=ASSIGNMENTS)
+)
+
+
+def _annotations(*conditions: Any) -> Select[Any]:
+    return select(*ANNOTATION_ROW).where(*conditions)
+
+
+FIRST_VERSION = _annotations(
+    ANNOTATIONS.c.assignment_id == bindparam("p_assignment"), ANNOTATIONS.c.version == 1
+)
+LATEST_VERSION = _annotations(
+    ANNOTATIONS.c.assignment_id == bindparam("p_assignment"), ANNOTATIONS.c.is_latest.is_(True)
+)
+ANNOTATION = _annotations(ANNOTATIONS.c.id == bindparam("p_annotation"))
 
 
 # --- drafts -------------------------------------------------------------------------------
@@ -40,7 +151,7 @@ class Outcome:
 
 def save_draft(
     db: Session, worker_id: int, assignment_id: int, answers: dict[str, Any], time_spent_ms: int
-) -> Draft:
+) -> DraftRow:
     """Keep partial answers without validating them, while the lease is live."""
     assignment = get_own_assignment(db, assignment_id, worker_id, lock=True)
     ensure_active(assignment, utcnow())
@@ -52,14 +163,8 @@ def save_draft(
             value=f"{size} bytes of JSON",
             expected=f"at most {MAX_DRAFT_BYTES} bytes",
         )
-    draft = db.get(Draft, assignment.id)
-    if draft is None:
-        draft = Draft(assignment_id=assignment.id)
-        db.add(draft)
-    draft.answers = answers
-    draft.time_spent_ms = time_spent_ms
-    draft.updated_at = utcnow()
-    db.flush()
+    draft = DraftRow(answers=answers, time_spent_ms=time_spent_ms, updated_at=utcnow())
+    run(db, SAVE_DRAFT[dialect(db)], {"assignment_id": assignment.id, **draft._asdict()})
     return draft
 
 
@@ -71,32 +176,38 @@ def submit(
 ) -> Outcome:
     """Version 1 of the worker's annotation. A repeat with the same answers returns it and
     creates nothing; different answers must go through revise."""
-    assignment = get_own_assignment(db, assignment_id, worker_id, lock=True)
+    answering = _answering(db, assignment_id, worker_id)
+    assignment = answering.assignment
     if assignment.status == AssignmentStatus.submitted:
-        return _replay_submit(db, assignment, answers)
+        return _replay_submit(db, answering, answers)
     ensure_active(assignment, utcnow())
-    normalised, guideline_version = _normalise(db, assignment, answers)
+    normalised, project = _normalise(db, answering, answers)
     now = utcnow()
-    assignment.status = AssignmentStatus.submitted
-    assignment.ended_at = now
-    db.execute(
-        update(ITEMS)
-        .where(ITEMS.c.id == assignment.item_id)
-        .values(submitted=ITEMS.c.submitted + 1, updated_at=now)
-    )
-    db.execute(delete(DRAFTS).where(DRAFTS.c.assignment_id == assignment.id))
-    annotation = _new_version(assignment, normalised, guideline_version, time_spent_ms, 1)
-    db.add(annotation)
-    db.flush()
+    end_assignment(db, assignment, AssignmentStatus.submitted, now)
+    run(db, COUNT_SUBMITTED, {"p_item": assignment.item_id, "p_now": now})
+    run(db, DROP_DRAFT, {"p_assignment": assignment.id})
+    version = Version(normalised, project.guideline_version, time_spent_ms, 1)
+    awaiting = workflow.stage_after_submit(project.workflow, assignment)
+    annotation = _insert_version(db, assignment, version, awaiting_stage=awaiting)
+    pay.earn_on_submit(db, project, assignment.id, time_spent_ms, reviewed=awaiting is not None)
+    gold.score_submission(db, assignment, normalised)
+    consensus.refresh_item(db, assignment.item_id)
     return Outcome(annotation, replayed=False)
 
 
-def _replay_submit(db: Session, assignment: Assignment, answers: dict[str, Any]) -> Outcome:
-    first = db.scalar(
-        select(Annotation).where(Annotation.assignment_id == assignment.id, Annotation.version == 1)
-    )
+def _answering(db: Session, assignment_id: int, worker_id: int) -> Answering:
+    params = {"p_assignment": assignment_id, "p_worker": worker_id}
+    row = run(db, ANSWERING, params).one_or_none()
+    if row is None:
+        raise assignment_not_found(assignment_id)
+    width = len(AssignmentRow._fields)
+    return Answering(AssignmentRow(*row[:width]), row[width])
+
+
+def _replay_submit(db: Session, answering: Answering, answers: dict[str, Any]) -> Outcome:
+    first = _one(db, FIRST_VERSION, {"p_assignment": answering.assignment.id})
     assert first is not None  # a submitted assignment always has version 1
-    if _same_answers(db, assignment, answers, first.answers):
+    if _same_answers(db, answering, answers, first.answers):
         return Outcome(first, replayed=True)
     raise AlreadySubmitted(
         "this assignment was already submitted with other answers",
@@ -123,93 +234,129 @@ def revise(
             value=annotation_id,
             expected="one of your own annotations",
         )
-    assignment = get_own_assignment(db, annotation.assignment_id, principal.id, lock=True)
-    latest = _latest_version(db, assignment.id)
-    normalised, guideline_version = _normalise(db, assignment, answers)
+    answering = _answering(db, annotation.assignment_id, principal.id)
+    assignment = answering.assignment
+    latest = _one(db, LATEST_VERSION, {"p_assignment": assignment.id})
+    assert latest is not None  # every submitted assignment has exactly one latest version
+    normalised, project = _normalise(db, answering, answers)
     if normalised == latest.answers and latest.version - annotation.version in (0, 1):
         return Outcome(latest, replayed=True)
     if latest.id != annotation.id:
-        raise Conflict(
-            "a newer version of this annotation exists",
-            field="annotation_id",
-            value=annotation_id,
-            expected=f"the latest version, id {latest.id}",
-        )
-    latest.is_latest = False
-    db.flush()  # the old row loses is_latest before the new one is written
-    revised = _new_version(
-        assignment, normalised, guideline_version, time_spent_ms, latest.version + 1
-    )
-    db.add(revised)
-    db.flush()
+        raise newer_version_exists(annotation_id, latest.id)
+    workflow.ensure_revisable(db, latest)
+    version = Version(normalised, project.guideline_version, time_spent_ms, latest.version + 1)
+    revised = replace_latest(db, assignment, latest, version)
     return Outcome(revised, replayed=False)
 
 
-def _new_version(
-    assignment: Assignment,
-    answers: dict[str, Any],
-    guideline_version: int,
-    time_spent_ms: int,
-    version: int,
-) -> Annotation:
-    return Annotation(
-        assignment_id=assignment.id,
-        project_id=assignment.project_id,
-        item_id=assignment.item_id,
-        worker_id=assignment.worker_id,
-        version=version,
-        is_latest=True,
-        answers=answers,
-        guideline_version=guideline_version,
-        time_spent_ms=time_spent_ms,
-        created_at=utcnow(),
+def newer_version_exists(annotation_id: int, latest_id: int) -> Conflict:
+    return Conflict(
+        "a newer version of this annotation exists",
+        field="annotation_id",
+        value=annotation_id,
+        expected=f"the latest version, id {latest_id}",
     )
+
+
+class Version(NamedTuple):
+    """What a new annotation version records beside its assignment."""
+
+    answers: dict[str, Any]
+    guideline_version: int
+    time_spent_ms: int
+    number: int
+
+
+def replace_latest(
+    db: Session,
+    assignment: AssignmentRow,
+    latest: AnnotationRow,
+    version: Version,
+    *,
+    author_id: int | None = None,
+    source: str = "worker",
+) -> AnnotationRow:
+    """A new latest version; a review stage the old one awaited passes on to it."""
+    run(db, NOT_LATEST, {"p_annotation": latest.id})
+    return _insert_version(
+        db,
+        assignment,
+        version,
+        awaiting_stage=latest.awaiting_stage if source == "worker" else None,
+        author_id=author_id,
+        source=source,
+        corrects_id=latest.id if source == "correction" else None,
+    )
+
+
+def _insert_version(
+    db: Session,
+    assignment: AssignmentRow,
+    version: Version,
+    *,
+    awaiting_stage: str | None,
+    author_id: int | None = None,
+    source: str = "worker",
+    corrects_id: int | None = None,
+) -> AnnotationRow:
+    """`author_id` differs from the assignment's worker for a reviewer's correction."""
+    values: dict[str, Any] = {
+        "assignment_id": assignment.id,
+        "project_id": assignment.project_id,
+        "item_id": assignment.item_id,
+        "worker_id": author_id if author_id is not None else assignment.worker_id,
+        "version": version.number,
+        "is_latest": True,
+        "answers": version.answers,
+        "guideline_version": version.guideline_version,
+        "time_spent_ms": version.time_spent_ms,
+        "created_at": utcnow(),
+        "source": source,
+        "corrects_id": corrects_id,
+        "awaiting_stage": awaiting_stage,
+        "verdict": None,
+    }
+    return AnnotationRow(id=run(db, NEW_VERSION, values).scalar_one(), **values)
 
 
 def _same_answers(
-    db: Session, assignment: Assignment, answers: dict[str, Any], stored: dict[str, Any]
+    db: Session, answering: Answering, answers: dict[str, Any], stored: dict[str, Any]
 ) -> bool:
     """A retry usually sends exactly what was stored; otherwise compare normalised forms."""
-    return answers == stored or _normalise(db, assignment, answers)[0] == stored
+    return answers == stored or _normalise(db, answering, answers)[0] == stored
 
 
 def _normalise(
-    db: Session, assignment: Assignment, answers: dict[str, Any]
-) -> tuple[dict[str, Any], int]:
+    db: Session, answering: Answering, answers: dict[str, Any]
+) -> tuple[dict[str, Any], ProjectRow]:
     """Answers checked against the project's questions and the item's fields, and the
-    guideline version in force, which the annotation records."""
-    fields, guideline_version = db.execute(
-        select(Item.fields, Project.guideline_version)
-        .join(Project, Project.id == Item.project_id)
-        .where(Item.id == assignment.item_id)
-    ).one()
-    specs: list[QuestionSpec] = [
-        (q.name, q.type, q.settings, q.required) for q in question_rows(db, assignment.project_id)
-    ]
-    return validate_answers(specs, answers, fields), guideline_version
+    project (its guideline version in force is recorded, its workflow applied)."""
+    project, questions = load_project_with_questions(db, answering.assignment.project_id)
+    return validate_answers(specs(questions), answers, answering.fields), project
 
 
-def _latest_version(db: Session, assignment_id: int) -> Annotation:
-    latest = db.scalar(
-        select(Annotation).where(
-            Annotation.assignment_id == assignment_id, Annotation.is_latest.is_(True)
-        )
-    )
-    assert latest is not None  # every submitted assignment has exactly one latest version
-    return latest
+def specs(questions: list[QuestionRow]) -> list[QuestionSpec]:
+    return [(q.name, q.type, q.settings, q.required) for q in questions]
+
+
+def one_annotation(db: Session, annotation_id: int) -> AnnotationRow | None:
+    return _one(db, ANNOTATION, {"p_annotation": annotation_id})
+
+
+def _one(db: Session, query: Select[Any], params: dict[str, Any]) -> AnnotationRow | None:
+    row = run(db, query, params).one_or_none()
+    return None if row is None else AnnotationRow(*row)
 
 
 # --- reading ------------------------------------------------------------------------------
 
 
-def _visible_annotation(db: Session, principal: Principal, annotation_id: int) -> Annotation:
+def _visible_annotation(db: Session, principal: Principal, annotation_id: int) -> AnnotationRow:
     """The worker who made it, and members of the project's organization, may see it."""
-    annotation = db.get(Annotation, annotation_id)
+    annotation = _one(db, ANNOTATION, {"p_annotation": annotation_id})
     if annotation is not None and annotation.worker_id != principal.id:
-        project = db.get(Project, annotation.project_id)
-        assert project is not None
         try:
-            policies.read_project_data(principal, project)
+            policies.read_project_data(principal, load_project(db, annotation.project_id))
         except NotFound:
             annotation = None
     if annotation is None:
@@ -222,31 +369,35 @@ def _visible_annotation(db: Session, principal: Principal, annotation_id: int) -
     return annotation
 
 
+def _with_pseudonym(query: Select[Any]) -> Select[Any]:
+    return query.add_columns(USERS.c.pseudonym).join(USERS, USERS.c.id == ANNOTATIONS.c.worker_id)
+
+
+def _pairs(db: Session, query: Select[Any]) -> list[tuple[AnnotationRow, str]]:
+    width = len(AnnotationRow._fields)
+    return [(AnnotationRow(*row[:width]), row[width]) for row in run(db, query)]
+
+
 def list_versions(
     db: Session, principal: Principal, annotation_id: int
-) -> list[tuple[Annotation, str]]:
+) -> list[tuple[AnnotationRow, str]]:
     """Every version of one annotation, oldest first, each with its worker's pseudonym."""
     annotation = _visible_annotation(db, principal, annotation_id)
-    rows = db.execute(
-        select(Annotation, User.pseudonym)
-        .join(User, User.id == Annotation.worker_id)
-        .where(Annotation.assignment_id == annotation.assignment_id)
-        .order_by(Annotation.version)
+    query = _with_pseudonym(
+        select(*ANNOTATION_ROW).where(ANNOTATIONS.c.assignment_id == annotation.assignment_id)
     )
-    return [(found, pseudonym) for found, pseudonym in rows]
+    return _pairs(db, query.order_by(ANNOTATIONS.c.version))
 
 
 def list_project_annotations(
     db: Session, project_id: int, after: int | None, limit: int
-) -> list[tuple[Annotation, str]]:
+) -> list[tuple[AnnotationRow, str]]:
     """Latest versions in id order, paged by id so that a page costs the same at any depth."""
-    query = (
-        select(Annotation, User.pseudonym)
-        .join(User, User.id == Annotation.worker_id)
-        .where(Annotation.project_id == project_id, Annotation.is_latest.is_(True))
-        .order_by(Annotation.id)
-        .limit(limit)
+    query = _with_pseudonym(
+        select(*ANNOTATION_ROW).where(
+            ANNOTATIONS.c.project_id == project_id, ANNOTATIONS.c.is_latest.is_(True)
+        )
     )
     if after is not None:
-        query = query.where(Annotation.id > after)
-    return [(found, pseudonym) for found, pseudonym in db.execute(query)]
+        query = query.where(ANNOTATIONS.c.id > after)
+    return _pairs(db, query.order_by(ANNOTATIONS.c.id).limit(limit))

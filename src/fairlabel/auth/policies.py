@@ -4,30 +4,58 @@ A resource the caller may not see answers 404, as if it did not exist, so that o
 organization learns nothing about another's; a visible resource the caller may not change
 answers 403."""
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from fairlabel.errors import Forbidden, NotFound
-from fairlabel.models import MemberRole, Project, ProjectStatus, User
+from fairlabel.models import MemberRole, ProjectStatus, User
 
 MANAGING_ROLES = frozenset({MemberRole.owner, MemberRole.manager})
 
 
-@dataclass(slots=True)
-class Principal:
-    """The authenticated caller, with the roles it holds in each organization."""
+class ProjectLike(Protocol):
+    """What a policy reads of a project: an ORM Project or a plain row of its columns."""
 
-    user: User
-    roles: dict[int, str] = field(default_factory=dict)
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def organization_id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller, with the roles it holds in each organization.
+
+    Plain values only, so that one can be cached between requests; `user` loads the ORM
+    row from the request's session for the few routes that need more than these."""
+
+    id: int
+    pseudonym: str
+    is_operator: bool = False
+    roles: Mapping[int, str] = field(default_factory=dict)
     is_worker: bool = False
     csrf_token: str | None = None
+    session: Session | None = field(default=None, repr=False, compare=False)
+
+    def bound_to(self, session: Session) -> "Principal":
+        """This caller for one request, able to load its `user` from that request's session."""
+        return replace(self, session=session)
 
     @property
-    def id(self) -> int:
-        return self.user.id
-
-    @property
-    def is_operator(self) -> bool:
-        return self.user.is_operator
+    def user(self) -> User:
+        if self.session is None:
+            raise RuntimeError("the principal is not bound to a session")
+        user = self.session.get(User, self.id)
+        if user is None:
+            raise NotFound("no such user", field="user_id", value=self.id, expected="a user")
+        return user
 
 
 def require_operator(principal: Principal) -> None:
@@ -65,7 +93,7 @@ def create_project(principal: Principal, organization_id: int) -> None:
     _require_managing_role(principal, organization_id)
 
 
-def view_project(principal: Principal, project: Project) -> None:
+def view_project(principal: Principal, project: ProjectLike) -> None:
     """Members see their organization's projects; workers see active projects they may work on."""
     if principal.is_operator or project.organization_id in principal.roles:
         return
@@ -76,7 +104,7 @@ def view_project(principal: Principal, project: Project) -> None:
     )
 
 
-def read_project_data(principal: Principal, project: Project) -> None:
+def read_project_data(principal: Principal, project: ProjectLike) -> None:
     """Items, annotations and exports of a whole project: its organization's members only."""
     if principal.is_operator or project.organization_id in principal.roles:
         return
@@ -88,12 +116,12 @@ def read_project_data(principal: Principal, project: Project) -> None:
     )
 
 
-def manage_project(principal: Principal, project: Project) -> None:
+def manage_project(principal: Principal, project: ProjectLike) -> None:
     read_project_data(principal, project)
     _require_managing_role(principal, project.organization_id)
 
 
-def work_on_project(principal: Principal, project: Project) -> None:
+def work_on_project(principal: Principal, project: ProjectLike) -> None:
     view_project(principal, project)
     if not principal.is_worker:
         raise Forbidden(

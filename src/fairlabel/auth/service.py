@@ -1,17 +1,29 @@
-"""Accounts, API tokens and browser sessions. Functions flush, the caller commits."""
+"""Accounts, API tokens and browser sessions. Functions flush, the caller commits.
+
+Who a credential belongs to is cached for PRINCIPAL_TTL_SECONDS, so that an API call costs
+no query for it. A change to accounts, tokens, sessions or memberships made through this
+process's sessions empties the cache at once; one made by another process (a second
+uvicorn worker, another server) takes effect within the TTL: a revoked token, a removed
+member or a deactivated user keeps its access for at most that long there."""
 
 import secrets
+import threading
+import time
 from datetime import timedelta
+from itertools import chain
+from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, Table, bindparam, event, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
+from fairlabel.auth.policies import Principal
 from fairlabel.auth.security import digest, hash_password, new_secret, verify_password
-from fairlabel.db import utcnow
+from fairlabel.db import Database, utcnow
 from fairlabel.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from fairlabel.models import ApiToken, User, WebSession, Worker
+from fairlabel.models import ApiToken, Membership, Organization, User, WebSession, Worker
 
 MIN_PASSWORD_LENGTH = 8
+PRINCIPAL_TTL_SECONDS = 5.0
 
 
 def create_user(
@@ -104,16 +116,6 @@ def revoke_token(db: Session, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def user_for_token(db: Session, secret: str) -> User | None:
-    """One query per API call: the token's active user with its worker profile."""
-    return db.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest(secret), ApiToken.revoked_at.is_(None), User.is_active)
-        .options(joinedload(User.worker))
-    )
-
-
 def start_web_session(db: Session, user: User, days: int) -> tuple[WebSession, str]:
     secret = new_secret("fls_")
     session = WebSession(
@@ -140,3 +142,138 @@ def end_web_session(db: Session, secret: str) -> None:
     session = db.scalar(select(WebSession).where(WebSession.token_hash == digest(secret)))
     if session is not None:
         db.delete(session)
+
+
+# --- who is calling, cached ---------------------------------------------------------------
+
+CredentialKind = Literal["token", "session"]
+
+
+class PrincipalCache:
+    """Principals by credential hash for `ttl` seconds at most. The generation, bumped on each
+    invalidation, stops a lookup that read before one from storing what it read after it."""
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self.generation = 0
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, principal: Principal, generation: int, until: float) -> None:
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (min(until, time.monotonic() + self.ttl), principal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+
+
+principals = PrincipalCache(PRINCIPAL_TTL_SECONDS)
+
+
+def _caller_query(
+    credential: type[ApiToken] | type[WebSession],
+) -> Select[int, str, bool, bool, int, str]:
+    """The caller's columns in one statement, one row per membership (one row without any)."""
+    return (
+        select(
+            User.id,
+            User.pseudonym,
+            User.is_operator,
+            Worker.user_id.is_not(None),
+            Membership.organization_id,
+            Membership.role,
+        )
+        .select_from(credential)
+        .join(User, User.id == credential.user_id)
+        .outerjoin(Worker, Worker.user_id == User.id)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .where(credential.token_hash == bindparam("p_hash"), User.is_active)
+    )
+
+
+TOKEN_CALLER = _caller_query(ApiToken).where(ApiToken.revoked_at.is_(None))
+SESSION_CALLER = _caller_query(WebSession).add_columns(WebSession.csrf_token, WebSession.expires_at)
+
+
+def cached_principal(kind: CredentialKind, secret: str) -> tuple[str, Principal | None]:
+    """The cache key of a credential and its principal, if cached."""
+    key = f"{kind}:{digest(secret)}"
+    return key, principals.get(key)
+
+
+def lookup_principal(database: Database, kind: CredentialKind, key: str) -> Principal | None:
+    """Look a credential up in a read transaction of its own (on SQLite a write request
+    would otherwise take the write lock for it) and cache what is found."""
+    generation = principals.generation
+    query = TOKEN_CALLER if kind == "token" else SESSION_CALLER
+    with database.session(write=False) as db:
+        rows = db.execute(query, {"p_hash": key.split(":", 1)[1]}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    until = time.monotonic() + principals.ttl
+    csrf_token = None
+    if kind == "session":
+        csrf_token, expires_at = first[6], first[7]
+        remaining = (expires_at - utcnow()).total_seconds()
+        if remaining <= 0:
+            return None
+        until = min(until, time.monotonic() + remaining)
+    principal = Principal(
+        id=first[0],
+        pseudonym=first[1],
+        is_operator=first[2],
+        is_worker=first[3],
+        roles={row[4]: row[5] for row in rows if row[4] is not None},
+        csrf_token=csrf_token,
+    )
+    principals.put(key, principal, generation, until)
+    return principal
+
+
+#: Tables whose changes can change who a credential belongs to or what it may do.
+_ACCOUNT_TABLES = frozenset(
+    {"users", "workers", "memberships", "organizations", "api_tokens", "web_sessions"}
+)
+_ACCOUNT_CLASSES = (User, Worker, Membership, Organization, ApiToken, WebSession)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_flush(session: Session, _context: Any) -> None:
+    changed = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, _ACCOUNT_CLASSES) for obj in changed):
+        _forget(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_statement(state: ORMExecuteState) -> None:
+    """Bulk UPDATE and DELETE statements on account tables, ORM-enabled or plain Core."""
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if isinstance(table, Table) and table.name in _ACCOUNT_TABLES:
+            _forget(state.session)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session: Session) -> None:
+    """Again once committed: a lookup between flush and commit may have read the old rows."""
+    if session.info.pop("accounts_changed", False):
+        principals.clear()
+
+
+def _forget(session: Session) -> None:
+    session.info["accounts_changed"] = True
+    principals.clear()

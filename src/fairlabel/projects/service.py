@@ -2,9 +2,12 @@
 
 from collections.abc import Sequence
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Integer, cast, exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from fairlabel.db import settings_of
+from fairlabel.dueprocess import notices
 from fairlabel.errors import Conflict, NotFound, ValidationFailed
 from fairlabel.models import (
     Annotation,
@@ -15,8 +18,22 @@ from fairlabel.models import (
     Question,
     User,
 )
-from fairlabel.projects.schemas import ProjectCounts, ProjectCreate, ProjectUpdate, QuestionIn
+from fairlabel.pay import policy as pay_policy
+from fairlabel.projects.schemas import (
+    DEFAULT_REJECTION_REASONS,
+    ConsensusSettings,
+    ContentRiskSettings,
+    EligibilityFields,
+    GoldSettings,
+    PaySettings,
+    ProjectCounts,
+    ProjectCreate,
+    ProjectUpdate,
+    QuestionIn,
+    ReviewSettings,
+)
 from fairlabel.questions import validate_question_definition
+from fairlabel.wellness import service as wellness
 
 
 def get_project(db: Session, project_id: int) -> Project:
@@ -56,16 +73,24 @@ def create_project(db: Session, body: ProjectCreate, author: User) -> Project:
         status=ProjectStatus.draft,
     )
     project.questions = _build_questions(body.questions)
+    apply_review_settings(project, body)
+    apply_gold_settings(project, body)
+    apply_consensus_settings(project, body)
+    apply_content_risk_settings(db, project, body)
+    apply_pay_settings(db, project, body)
+    apply_eligibility(project, body)
     db.add(project)
     db.flush()
     add_guidelines(db, project, body.guidelines, author)
     if body.status != ProjectStatus.draft:
-        set_status(project, body.status)
+        set_status(db, project, body.status)
     db.flush()
     return project
 
 
 def update_project(db: Session, project: Project, body: ProjectUpdate, author: User) -> Project:
+    new_eligibility = body.eligibility.model_dump() if body.eligibility is not None else None
+    notices.check_no_abrupt_end(db, project, body.status, new_eligibility)
     if body.questions is not None:
         if _has_annotations(db, project.id):
             raise Conflict(
@@ -83,14 +108,85 @@ def update_project(db: Session, project: Project, body: ProjectUpdate, author: U
         value = getattr(body, name)
         if value is not None:
             setattr(project, name, value)
+    apply_review_settings(project, body)
+    apply_gold_settings(project, body)
+    apply_content_risk_settings(db, project, body)
+    pay_changed = apply_pay_settings(db, project, body)
+    apply_eligibility(project, body)
     if body.overlap is not None and body.overlap != project.overlap:
         set_overlap(db, project, body.overlap)
+    apply_consensus_settings(project, body)
     if body.guidelines is not None:
         add_guidelines(db, project, body.guidelines, author)
     if body.status is not None and body.status != project.status:
-        set_status(project, body.status)
+        set_status(db, project, body.status)
+    elif pay_changed and project.status == ProjectStatus.active:
+        pay_policy.check_pay(db, project)
     db.flush()
     return project
+
+
+def apply_review_settings(project: Project, body: ReviewSettings) -> None:
+    """Workflow stages, reasons and rework time; a review stage without reasons of the
+    project's own gets the default list, since a rejection must always cite one."""
+    if body.workflow is not None:
+        project.workflow = [stage.model_dump() for stage in body.workflow]
+    if body.rejection_reasons is not None:
+        project.rejection_reasons = [reason.model_dump() for reason in body.rejection_reasons]
+    if project.workflow and not project.rejection_reasons:
+        project.rejection_reasons = [r.model_dump() for r in DEFAULT_REJECTION_REASONS]
+    if body.rework_hours is not None:
+        project.rework_hours = body.rework_hours
+
+
+#: Settings a request may remove with an explicit null.
+REMOVABLE = frozenset({"min_gold_accuracy", "consensus_threshold", "max_overlap"})
+
+
+def apply_gold_settings(project: Project, body: GoldSettings) -> None:
+    """Gold rate and the accuracy bar; only the fields the request names change."""
+    _apply_named(project, body, GoldSettings)
+
+
+def apply_consensus_settings(project: Project, body: ConsensusSettings) -> None:
+    """The dynamic-overlap threshold and cap; the cap is at least the project's overlap."""
+    _apply_named(project, body, ConsensusSettings)
+    if project.max_overlap is not None and project.max_overlap < project.overlap:
+        raise ValidationFailed(
+            "max_overlap is below the project's overlap",
+            field="max_overlap",
+            value=project.max_overlap,
+            expected=f"at least the overlap, {project.overlap}",
+        )
+
+
+def _apply_named(project: Project, body: BaseModel, fields_of: type[BaseModel]) -> None:
+    for name in body.model_fields_set & set(fields_of.model_fields):
+        value = getattr(body, name)
+        if value is not None or name in REMOVABLE:
+            setattr(project, name, value)
+
+
+def apply_content_risk_settings(db: Session, project: Project, body: ContentRiskSettings) -> None:
+    """Risks and caps, checked together: a cap must name a declared risk, so a change of
+    risks drops the caps of risks no longer declared unless the request sets caps too."""
+    if body.content_risks is None and body.exposure_caps is None:
+        return
+    risks = body.content_risks if body.content_risks is not None else project.content_risks or []
+    caps = body.exposure_caps
+    if caps is None:
+        caps = {k: v for k, v in (project.exposure_caps or {}).items() if k in risks}
+    operator_cap = settings_of(db).exposure_cap_per_day
+    project.content_risks, project.exposure_caps = wellness.validated_settings(
+        risks, caps, operator_cap
+    )
+
+
+def apply_eligibility(project: Project, body: EligibilityFields) -> None:
+    """Replace the requirements; the endings of notices already given stay."""
+    if body.eligibility is not None:
+        ending = (project.eligibility or {}).get("ending", [])
+        project.eligibility = {**body.eligibility.model_dump(mode="json"), "ending": ending}
 
 
 def _build_questions(questions: list[QuestionIn]) -> list[Question]:
@@ -116,7 +212,8 @@ def _build_questions(questions: list[QuestionIn]) -> list[Question]:
     ]
 
 
-def set_status(project: Project, status: ProjectStatus) -> None:
+def set_status(db: Session, project: Project, status: ProjectStatus) -> None:
+    """Active needs questions, pay at or above the floors it is open to, and a funded budget."""
     if status == ProjectStatus.active and not project.questions:
         raise ValidationFailed(
             "a project needs at least one question before it is active",
@@ -124,7 +221,25 @@ def set_status(project: Project, status: ProjectStatus) -> None:
             value=status,
             expected="draft until questions exist",
         )
+    if status == ProjectStatus.active:
+        db.flush()
+        pay_policy.check_activation(db, project)
     project.status = status
+
+
+PAY_FIELDS = ("currency", "pay_basis", "rates", "estimated_seconds", "review_deadline_hours")
+
+
+def apply_pay_settings(db: Session, project: Project, body: PaySettings) -> bool:
+    """The pay policy fields the request names; answers whether any changed. The currency is
+    fixed once the project's budget has been funded."""
+    changed = {n: getattr(body, n) for n in PAY_FIELDS if getattr(body, n) is not None}
+    changed = {n: v for n, v in changed.items() if v != getattr(project, n)}
+    if "currency" in changed and project.id is not None:
+        pay_policy.check_currency_change(db, project, changed["currency"])
+    for name, value in changed.items():
+        setattr(project, name, value)
+    return bool(changed)
 
 
 def set_overlap(db: Session, project: Project, overlap: int) -> None:

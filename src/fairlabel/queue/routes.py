@@ -6,13 +6,14 @@ than 204, so that every client reads one JSON shape and learns whether to wait o
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from fairlabel.annotations.schemas import DraftOut
+from fairlabel.assist.schemas import SuggestionOut
 from fairlabel.auth import policies
 from fairlabel.db import utcnow
-from fairlabel.deps import CurrentPrincipal, SessionDep
-from fairlabel.models import Assignment, AssignmentStatus
+from fairlabel.deps import CurrentPrincipal, SessionDep, commits_in_endpoint, model_response
+from fairlabel.models import AssignmentStatus
 from fairlabel.projects.schemas import QuestionOut
 from fairlabel.queue import service
 from fairlabel.queue.schemas import (
@@ -21,27 +22,47 @@ from fairlabel.queue.schemas import (
     AssignmentSummary,
     ItemOut,
     NextAssignmentOut,
+    ReworkFeedback,
 )
-from fairlabel.queue.service import AssignmentView, Empty
+from fairlabel.queue.service import AssignmentRow, AssignmentView, Empty
 
 router = APIRouter(tags=["queue"])
 
 
-@router.post("/projects/{project_id}/assignments/next", operation_id="next_assignment")
+@router.post(
+    "/projects/{project_id}/assignments/next",
+    operation_id="next_assignment",
+    response_model=NextAssignmentOut,
+)
+@commits_in_endpoint
 def next_assignment(
-    project_id: int, principal: CurrentPrincipal, db: SessionDep
-) -> NextAssignmentOut:
+    project_id: int,
+    principal: CurrentPrincipal,
+    db: SessionDep,
+    exclude: Annotated[
+        int | None,
+        Query(
+            description="the assignment on screen: lease another one beside it (prefetch), "
+            "holding at most two"
+        ),
+    ] = None,
+) -> Response:
     """Lease the next item to the calling worker, or return the lease it already holds
     (a retry or a double-click never leases two items)."""
-    project = service.load_project(db, project_id)
+    loaded = service.load_project_with_questions(db, project_id)
+    project = loaded[0]
     policies.work_on_project(principal, project)
-    leased = service.next_assignment(db, project, principal.id)
+    leased = service.next_assignment(db, project, principal.id, exclude=exclude)
     if isinstance(leased, Empty):
-        return NextAssignmentOut(
-            assignment=None, reason=leased.reason, retry_after_seconds=leased.retry_after_seconds
+        empty = NextAssignmentOut(
+            assignment=None,
+            reason=leased.reason,
+            retry_after_seconds=leased.retry_after_seconds,
+            detail=leased.detail,
         )
-    view = service.view_assignment(db, leased.assignment, project, leased.claimed)
-    return NextAssignmentOut(assignment=_assignment_out(view))
+        return model_response(empty)
+    view = service.view_assignment(db, leased.assignment, loaded, leased.claimed)
+    return model_response(NextAssignmentOut(assignment=assignment_out(view)))
 
 
 @router.get("/assignments", operation_id="list_my_assignments")
@@ -61,34 +82,35 @@ def list_my_assignments(
     return [_summary(a, now) for a in found]
 
 
-@router.get("/assignments/{assignment_id}", operation_id="get_assignment")
-def get_assignment(
-    assignment_id: int, principal: CurrentPrincipal, db: SessionDep
-) -> AssignmentOut:
+@router.get(
+    "/assignments/{assignment_id}", operation_id="get_assignment", response_model=AssignmentOut
+)
+@commits_in_endpoint
+def get_assignment(assignment_id: int, principal: CurrentPrincipal, db: SessionDep) -> Response:
     """One of the caller's assignments with its item, questions and draft (for a reload)."""
     assignment = service.get_own_assignment(db, assignment_id, principal.id)
-    return _assignment_out(service.view_assignment(db, assignment))
+    return model_response(assignment_out(service.view_assignment(db, assignment)))
 
 
 @router.post(
     "/assignments/{assignment_id}/return",
     operation_id="return_assignment",
+    response_model=AssignmentSummary,
     responses=ASSIGNMENT_ERRORS,
 )
-def return_assignment(
-    assignment_id: int, principal: CurrentPrincipal, db: SessionDep
-) -> AssignmentSummary:
+@commits_in_endpoint
+def return_assignment(assignment_id: int, principal: CurrentPrincipal, db: SessionDep) -> Response:
     """Give a live lease back without penalty, even if the project was paused meanwhile."""
     assignment = service.get_own_assignment(db, assignment_id, principal.id, lock=True)
     returned = service.return_assignment(db, assignment)
-    return _summary(returned, utcnow())
+    return model_response(_summary(returned, utcnow()))
 
 
-def _summary(assignment: Assignment, now: datetime) -> AssignmentSummary:
+def _summary(assignment: AssignmentRow, now: datetime) -> AssignmentSummary:
     return AssignmentSummary(**_lease_fields(assignment, now))
 
 
-def _lease_fields(assignment: Assignment, now: datetime) -> dict[str, Any]:
+def _lease_fields(assignment: AssignmentRow, now: datetime) -> dict[str, Any]:
     return {
         "id": assignment.id,
         "project_id": assignment.project_id,
@@ -99,15 +121,20 @@ def _lease_fields(assignment: Assignment, now: datetime) -> dict[str, Any]:
         "expires_at": assignment.expires_at,
         "seconds_left": service.seconds_left(assignment, now),
         "ended_at": assignment.ended_at,
+        "rate_minor": assignment.rate_minor,
+        "currency": assignment.currency,
     }
 
 
-def _assignment_out(view: AssignmentView) -> AssignmentOut:
+def assignment_out(view: AssignmentView) -> AssignmentOut:
     return AssignmentOut(
         **_lease_fields(view.assignment, utcnow()),
         item=ItemOut(**view.item._asdict()),
         questions=[QuestionOut(**q._asdict()) for q in view.questions],
         guideline_version=view.guideline_version,
-        draft=DraftOut.model_validate(view.draft) if view.draft is not None else None,
+        draft=DraftOut(**view.draft._asdict()) if view.draft is not None else None,
         annotation_id=view.annotation_id,
+        suggestions=[SuggestionOut(**row) for row in view.suggestions],
+        feedback=ReworkFeedback(**view.feedback) if view.feedback is not None else None,
+        content=view.content,
     )
