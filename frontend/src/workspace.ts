@@ -2,3 +2,4 @@
  * places <fl-workspace data-project-id=… data-csrf-token=…> and loads this module. */
 import "./workspace.css";
 import "./components/workspace";
+import "./components/review";

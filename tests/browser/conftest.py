@@ -92,6 +92,13 @@ class Session:
     def wait_saved(self) -> None:
         self.page.wait_for_selector(".fl-save[data-state=saved]")
 
+    def wait_prefetched(self) -> str:
+        """Wait until the next assignment is leased behind the one on screen (or there is
+        none to lease); its id, or "none"."""
+        task = self.page.locator(".fl-task:not([data-prefetch=pending])")
+        task.wait_for()
+        return task.get_attribute("data-prefetch") or ""
+
     def _record(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             self.problems.append(f"console error: {message.text} ({message.location})")
@@ -147,6 +154,28 @@ class Team:
         assert len(matching) == 1, matching
         answers: dict[str, Any] = matching[0]["answers"]
         return answers
+
+    def exported_answers(self, item_id: int) -> dict[str, Any]:
+        """The item's one annotation as the project's JSONL export writes it."""
+        response = self.owner.get(
+            f"/api/projects/{self.project_id}/export", params={"format": "jsonl"}
+        )
+        assert response.status_code == 200, response.text
+        lines = [json.loads(line) for line in response.text.splitlines() if line]
+        (record,) = [r for r in lines if r["item"]["id"] == item_id]
+        (annotation,) = record["annotations"]
+        answers: dict[str, Any] = annotation["answers"]
+        return answers
+
+    def stored_answers(self, item_id: int) -> dict[str, Any]:
+        """The answers through the API, checked to be the same in the export."""
+        answers = self.answers_for(item_id)
+        assert self.exported_answers(item_id) == answers
+        return answers
+
+    def suggest(self, suggestions: list[dict[str, Any]]) -> None:
+        response = self.owner.post(f"/api/projects/{self.project_id}/suggestions", json=suggestions)
+        assert response.status_code == 201, response.text
 
 
 @pytest.fixture

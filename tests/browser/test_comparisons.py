@@ -46,7 +46,7 @@ def test_ranking_by_keyboard_then_by_drag_and_drop(session: Session, make_team: 
     session.screenshot("ranking-keyboard")
     page.keyboard.press("Enter")
     session.wait_for_next_item(first)
-    assert team.answers_for(first) == {"order": [["0"], ["2"], ["1"]]}
+    assert team.stored_answers(first) == {"order": [["0"], ["2"], ["1"]]}
 
     chip = page.locator(".fl-chip")
     chip.filter(has_text="four").drag_to(page.locator(".fl-pool"))  # nothing happens
@@ -57,7 +57,7 @@ def test_ranking_by_keyboard_then_by_drag_and_drop(session: Session, make_team: 
     session.screenshot("ranking-mouse")
     page.get_by_role("button", name="Submit").click()
     session.wait_for_next_item(second)
-    assert team.answers_for(second) == {"order": [["z", "x"], ["y"]]}
+    assert team.stored_answers(second) == {"order": [["z", "x"], ["y"]]}
 
 
 def test_pairwise_by_keyboard_and_by_mouse(session: Session, make_team: Any) -> None:
@@ -81,11 +81,11 @@ def test_pairwise_by_keyboard_and_by_mouse(session: Session, make_team: Any) -> 
     session.screenshot("pairwise")
     page.keyboard.press("Enter")
     session.wait_for_next_item(first)
-    assert team.answers_for(first) == {"better": {"choice": "b", "strength": 3}}
+    assert team.stored_answers(first) == {"better": {"choice": "b", "strength": 3}}
 
     page.get_by_role("radio", name="A is better").click()
     page.get_by_role("radio", name="1").click()
     page.get_by_role("radio", name="Tie").click()  # changed my mind: a tie has no strength
     page.get_by_role("button", name="Submit").click()
     session.wait_for_next_item(second)
-    assert team.answers_for(second) == {"better": {"choice": "tie", "strength": None}}
+    assert team.stored_answers(second) == {"better": {"choice": "tie", "strength": None}}

@@ -57,6 +57,7 @@ def test_boxes_by_mouse_and_by_keyboard(session: Session, make_team: Any) -> Non
     # Keyboard: a new box in the middle, labelled circle, moved right and made taller.
     page.locator(".fl-shapes").focus()
     page.keyboard.press("n")
+    page.locator(".fl-shape-list li:nth-child(2)[data-picked]").wait_for()
     page.keyboard.press("1")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Shift+ArrowDown")
@@ -64,7 +65,7 @@ def test_boxes_by_mouse_and_by_keyboard(session: Session, make_team: Any) -> Non
     session.screenshot("boxes")
     page.keyboard.press("Enter")
     session.wait_for_next_item(item)
-    drawn, typed = team.answers_for(item)["objects"]
+    drawn, typed = team.stored_answers(item)["objects"]
     assert drawn["label"] == "square"
     for key, expected in {"x": 100, "y": 75, "width": 100, "height": 75}.items():
         assert abs(drawn[key] - expected) <= 2, (key, drawn)
@@ -86,12 +87,16 @@ def test_polygons_by_mouse_and_by_keyboard(session: Session, make_team: Any) -> 
     page.locator(".fl-shape-list li").first.wait_for()
     page.locator(".fl-shapes").focus()
     page.keyboard.press("2")  # relabel the drawn outline: square
+    shown = page.locator(".fl-shape-list li")
+    shown.first.get_by_text("square").wait_for()
     page.keyboard.press("n")  # and add one from the keyboard, labelled square too
+    # Look before moving, as a person would: the new outline is the picked one.
+    page.locator(".fl-shape-list li:nth-child(2)[data-picked]").wait_for()
     page.keyboard.press("ArrowUp")
     session.screenshot("polygons")
     page.keyboard.press("Enter")
     session.wait_for_next_item(item)
-    drawn, typed = team.answers_for(item)["outlines"]
+    drawn, typed = team.stored_answers(item)["outlines"]
     assert drawn["label"] == "square"
     assert len(drawn["points"]) == 4
     for (x, y), (fx, fy) in zip(drawn["points"], corners, strict=True):

@@ -73,7 +73,7 @@ def test_spans_by_keyboard_and_by_mouse(session: Session, make_team: Any) -> Non
     session.screenshot("spans")
     page.keyboard.press("Enter")
     session.wait_for_next_item(item)
-    entities = team.answers_for(item)["entities"]
+    entities = team.stored_answers(item)["entities"]
     assert [(TEXT[e["start"] : e["end"]], e["label"]) for e in entities] == [
         ("Kwame Mensah", "PERSON"),
         ("ORD-12", "ORDER_ID"),
@@ -102,4 +102,4 @@ def test_spans_can_be_relabelled_and_removed(session: Session, make_team: Any) -
     assert page.locator(".fl-span-list li").count() == 0
     page.keyboard.press("Enter")
     session.wait_for_next_item(item)
-    assert team.answers_for(item) == {"entities": []}
+    assert team.stored_answers(item) == {"entities": []}

@@ -1,5 +1,5 @@
 """The workspace as a worker uses it: pages, choice questions and free text, by keyboard
-only and by mouse, with the stored answers checked through the API."""
+only and by mouse, with the stored answers checked through the API and in the JSONL export."""
 
 from typing import Any
 
@@ -89,7 +89,7 @@ def test_keyboard_only_labelling(session: Session, make_team: Any) -> None:
     session.screenshot("answered-by-keyboard")
     page.keyboard.press("Enter")
     session.wait_for_next_item(first)
-    assert team.answers_for(first) == {
+    assert team.stored_answers(first) == {
         "category": "shipping",
         "urgency": 3,
         "topics": ["delay", "damage"],
@@ -113,7 +113,7 @@ def test_mouse_labelling(session: Session, make_team: Any) -> None:
     assert category.get_by_role("radio", name="refund").get_attribute("aria-checked") == "true"
     page.get_by_role("button", name="Submit").click()
     session.wait_for_next_item(first)
-    assert team.answers_for(first) == {
+    assert team.stored_answers(first) == {
         "category": "refund",
         "urgency": 4,
         "topics": ["price"],
@@ -164,7 +164,7 @@ def test_undo_redo_and_required_questions(session: Session, make_team: Any) -> N
     assert error.count() == 0
     page.keyboard.press("Enter")
     session.wait_for_next_item(first)
-    assert team.answers_for(first) == {"category": "billing", "urgency": 2}
+    assert team.stored_answers(first) == {"category": "billing", "urgency": 2}
 
 
 def test_draft_survives_a_reload(session: Session, make_team: Any) -> None:

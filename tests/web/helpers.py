@@ -23,3 +23,10 @@ def sign_in(client: TestClient, email: str) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303
+
+
+def page_csrf(client: TestClient) -> str:
+    """The signed-in session's CSRF token, as a page's forms carry it."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/projects").text)
+    assert match
+    return match.group(1)

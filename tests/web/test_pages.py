@@ -46,6 +46,19 @@ def test_worker_home_lists_open_projects_with_what_is_asked(factory: Factory) ->
     assert f'href="/projects/{open_project["id"]}/guidelines"' in home
 
 
+def test_worker_home_says_why_a_project_is_not_open_to_them(factory: Factory) -> None:
+    owner, org_id = factory.owner()
+    swahili = {"languages": ["sw"], "countries": [], "qualifications": []}
+    closed = factory.project(
+        owner, org_id, questions=QUESTIONS, name="Swahili reviews", eligibility=swahili
+    )
+    worker = factory.worker()
+    sign_in(factory.client, worker.email)
+    home = factory.client.get("/").text
+    assert "Swahili reviews" in home and "Not open to you yet" in home
+    assert f'href="/projects/{closed["id"]}/work"' not in home
+
+
 def test_owner_home_offers_no_labelling(factory: Factory) -> None:
     owner, org_id = factory.owner()
     factory.project(owner, org_id, questions=QUESTIONS)

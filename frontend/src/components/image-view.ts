@@ -3,26 +3,41 @@
 import { html, LitElement, type PropertyValues } from "lit";
 import { PanZoom } from "../lib/panzoom";
 import type { Media } from "../types";
+import { revealButton } from "./content-notice";
 
 export class ImageView extends LitElement {
   static override properties = {
     media: { attribute: false },
     label: {},
+    veiled: { type: Boolean },
     failed: { state: true },
     zoom: { state: true },
+    revealed: { state: true },
   };
 
   declare media: Media;
   declare label: string;
+  /** Risky content: blurred and greyscale until the worker reveals it. */
+  declare veiled: boolean;
   declare failed: boolean;
   declare zoom: number;
+  declare revealed: boolean;
   private panzoom: PanZoom | null = null;
 
   constructor() {
     super();
     this.label = "image";
+    this.veiled = false;
     this.failed = false;
     this.zoom = 1;
+    this.revealed = false;
+  }
+
+  /** Unblur it; false when there was nothing to reveal. */
+  reveal(): boolean {
+    if (!this.veiled || this.revealed) return false;
+    this.revealed = true;
+    return true;
   }
 
   protected override createRenderRoot(): HTMLElement {
@@ -36,7 +51,11 @@ export class ImageView extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("media")) this.failed = false;
+    if (changed.has("media")) {
+      this.failed = false;
+      this.revealed = false;
+    }
+    this.toggleAttribute("data-veiled", this.veiled && !this.revealed);
   }
 
   override render() {
@@ -47,7 +66,8 @@ export class ImageView extends LitElement {
         <button type="button" @click=${() => this.fit()} aria-label="Fit to view">Fit</button>
         <span class="fl-hint">${Math.round(this.zoom * 100)}%</span>
       </div>
-      <div class="fl-viewport" tabindex="0" role="img" aria-label=${`${this.label}: drag or use arrows to pan, wheel or +/- to zoom, 0 to fit`} @keydown=${this.onKey}>
+      ${this.veiled && !this.revealed ? revealButton("image", () => this.reveal()) : ""}
+      <div class="fl-viewport ${this.veiled && !this.revealed ? "fl-veiled" : ""}" tabindex="0" role="img" aria-label=${`${this.label}: drag or use arrows to pan, wheel or +/- to zoom, 0 to fit`} @keydown=${this.onKey}>
         <div class="fl-stage">
           <img src=${this.media.src} alt="" draggable="false" decoding="async" @load=${() => this.fit()} @error=${() => (this.failed = true)} />
         </div>
@@ -70,9 +90,14 @@ export class ImageView extends LitElement {
     if (img) this.panzoom?.fit(img.naturalWidth, img.naturalHeight);
   }
 
+  /** Enter or Space on a blurred image reveals it. */
+  private revealKey(event: KeyboardEvent): boolean {
+    return (event.key === "Enter" || event.key === " ") && this.reveal();
+  }
+
   private onKey(event: KeyboardEvent): void {
     if (event.key === "0") this.fit();
-    else if (!this.panzoom?.handleKey(event)) return;
+    else if (!this.revealKey(event) && !this.panzoom?.handleKey(event)) return;
     event.preventDefault();
     event.stopPropagation();
   }

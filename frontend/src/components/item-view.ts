@@ -1,28 +1,47 @@
-/** The item's fields, each rendered by what it holds: text (always as text, never as HTML),
- * images with zoom and pan, audio and video players, a chat conversation, or candidate
- * responses side by side. */
+/** The item's fields, each rendered by what it holds: text as safe markdown (raw HTML is
+ * shown as text, never run), images with zoom and pan, an audio waveform, a video player
+ * with frame steps, a chat conversation, or candidate responses side by side.
+ *
+ * Text that a span question marks is not here: the span widget shows it as plain text,
+ * since span offsets count the characters of the raw text. */
 import { html, LitElement, nothing, type TemplateResult } from "lit";
+import { keyed } from "lit/directives/keyed.js";
+import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { candidateLetter, candidatesOf, isChat, mediaOf } from "../lib/fields";
-import type { ChatMessage, Fields, Media } from "../types";
-import { mediaPlaceholder } from "./image-view"; // also defines <fl-image-view>
+import { renderMarkdown } from "../lib/markdown";
+import type { ChatMessage, Fields, Media, Shortcut } from "../types";
+import "./audio-view";
+import "./image-view";
+import { AUDIO_SHORTCUTS, mediaCommand, VIDEO_SHORTCUTS, type MediaPlayer } from "./media-keys";
+import { DEFAULT_FPS } from "./video-view";
+
+const PLAYERS = "fl-audio-view, fl-video-view";
 
 export class ItemView extends LitElement {
   static override properties = {
     fields: { attribute: false },
+    meta: { attribute: false },
     omit: { attribute: false },
-    failedMedia: { state: true },
+    veiled: { type: Boolean },
   };
 
   declare fields: Fields;
+  declare meta: Record<string, unknown>;
   /** Fields a question widget shows itself (the text of a span question, a box question's image). */
   declare omit: Set<string>;
-  declare failedMedia: Set<string>;
+  /** Risky item: its images and videos start blurred, each revealed on its own. */
+  declare veiled: boolean;
+  /** The player the worker last used, which the media keys control. */
+  private lastPlayer: MediaPlayer | null = null;
 
   constructor() {
     super();
     this.fields = {};
+    this.meta = {};
     this.omit = new Set();
-    this.failedMedia = new Set();
+    this.veiled = false;
+    this.addEventListener("pointerdown", (e) => this.notePlayer(e.target));
+    this.addEventListener("focusin", (e) => this.notePlayer(e.target));
   }
 
   protected override createRenderRoot(): HTMLElement {
@@ -40,10 +59,30 @@ export class ItemView extends LitElement {
     );
   }
 
+  /** A media key (see media-keys.ts) for the player last used, else the first one. */
+  handleMediaKey(event: KeyboardEvent): boolean {
+    const command = mediaCommand(event);
+    if (command === null) return false;
+    const players = [...this.querySelectorAll<MediaPlayer>(PLAYERS)];
+    const player = this.lastPlayer && players.includes(this.lastPlayer) ? this.lastPlayer : players[0];
+    return player?.command(command) ?? false;
+  }
+
+  shortcuts(): Shortcut[] {
+    const audio = this.querySelector(PLAYERS) !== null;
+    const video = this.querySelector("fl-video-view") !== null;
+    return [...(audio ? AUDIO_SHORTCUTS : []), ...(video ? VIDEO_SHORTCUTS : [])];
+  }
+
+  private notePlayer(target: EventTarget | null): void {
+    const player = target instanceof Element ? target.closest<MediaPlayer>(PLAYERS) : null;
+    if (player) this.lastPlayer = player;
+  }
+
   private renderValue(name: string, value: unknown): TemplateResult | typeof nothing {
     const media = mediaOf(value);
     if (media) return this.renderMedia(name, media);
-    if (typeof value === "string") return html`<div class="fl-text">${value}</div>`;
+    if (typeof value === "string") return markdown(value);
     if (isChat(value)) return renderChat(value);
     const candidates = candidatesOf(value);
     if (candidates && candidates.length > 0) {
@@ -51,7 +90,7 @@ export class ItemView extends LitElement {
         ${candidates.map(
           (c, i) => html`<article class="fl-candidate" data-candidate=${c.id}>
             <h4>${candidateLetter(i)}${c.id !== String(i) ? html` <span class="fl-hint">${c.id}</span>` : nothing}</h4>
-            <div class="fl-text">${c.text}</div>
+            ${markdown(c.text)}
           </article>`,
         )}
       </div>`;
@@ -60,23 +99,40 @@ export class ItemView extends LitElement {
     return html`<pre class="fl-json">${JSON.stringify(value, null, 2)}</pre>`;
   }
 
+  /** Keyed by the file, so that the next item's file gets a fresh player. */
   private renderMedia(name: string, media: Media): TemplateResult {
     const type = media.content_type ?? "image/";
-    if (this.failedMedia.has(name)) return mediaPlaceholder(media, type.split("/")[0] ?? "file");
-    const failed = () => (this.failedMedia = new Set([...this.failedMedia, name]));
-    if (type.startsWith("audio/")) return html`<audio controls preload="metadata" src=${media.src} @error=${failed}></audio>`;
-    if (type.startsWith("video/")) return html`<video controls preload="metadata" src=${media.src} @error=${failed}></video>`;
-    return html`<fl-image-view .media=${media} label=${name}></fl-image-view>`;
+    if (type.startsWith("audio/")) return keyed(media.src, html`<fl-audio-view .media=${media} label=${name}></fl-audio-view>`) as TemplateResult;
+    if (type.startsWith("video/")) {
+      const fps = Number(this.meta["fps"] ?? (media as Media & { fps?: unknown }).fps ?? DEFAULT_FPS);
+      return keyed(
+        media.src,
+        html`<fl-video-view .media=${media} label=${name} ?veiled=${this.veiled} fps=${Number.isFinite(fps) && fps > 0 ? fps : DEFAULT_FPS}></fl-video-view>`,
+      ) as TemplateResult;
+    }
+    return keyed(media.src, html`<fl-image-view .media=${media} label=${name} ?veiled=${this.veiled}></fl-image-view>`) as TemplateResult;
+  }
+
+  /** Reveal the first image or video still blurred; false when none is. */
+  revealNext(): boolean {
+    return this.querySelector<HTMLElement & { reveal(): boolean }>("[data-veiled]")?.reveal() ?? false;
   }
 }
 customElements.define("fl-item-view", ItemView);
+
+/** Markdown-it's escaped output, or the text as it is when it is too large to parse. */
+function markdown(text: string): TemplateResult {
+  const rendered = renderMarkdown(text);
+  if (rendered === null) return html`<div class="fl-text">${text}</div>`;
+  return html`<div class="fl-text fl-markdown">${unsafeHTML(rendered)}</div>`;
+}
 
 function renderChat(messages: ChatMessage[]): TemplateResult {
   return html`<ol class="fl-chat">
     ${messages.map(
       (m) => html`<li class="fl-message" data-role=${m.role}>
         <span class="fl-role">${m.role}</span>
-        <div class="fl-text">${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}</div>
+        ${markdown(typeof m.content === "string" ? m.content : JSON.stringify(m.content))}
       </li>`,
     )}
   </ol>`;

@@ -1,24 +1,55 @@
 /** <fl-workspace>: leases an item, shows it with one widget per question, autosaves the
- * draft, submits, and leases the next one. Keyboard first; see SHORTCUTS and the `?` overlay.
+ * draft, submits, and shows the next one. Keyboard first; see SHORTCUTS and the `?` overlay.
  *
  * The server is the source of truth: a reload asks for the next assignment, which returns
- * the lease this worker already holds with its draft, so nothing typed is lost. */
+ * the lease this worker already holds with its draft, so nothing typed is lost.
+ *
+ * While an item is on screen the next one is already leased (prefetch: `next?exclude=`)
+ * and its media loaded, so that after a submit or a return the next item appears with no
+ * network wait. Models' suggestions pre-fill the answers of an assignment without a draft,
+ * each marked on its question. */
 import { html, LitElement, nothing, type TemplateResult } from "lit";
-import { Api, ApiError } from "../lib/api";
+import { Api, ApiError, describeError, splitFieldErrors } from "../lib/api";
 import { formatDuration, LeaseClock, TaskTimer } from "../lib/clock";
 import { Debouncer } from "../lib/debounce";
-import { fieldShownByWidget, isAnswered, questionOfErrorField } from "../lib/fields";
+import { isAnswered, mediaOf, questionOfErrorField, withAnswer } from "../lib/fields";
 import { History } from "../lib/history";
-import type { Answers, ApiErrorBody, Assignment, NextAssignment, Question, Shortcut } from "../types";
-import type { AnswerDetail, Widget } from "../widgets/base";
-import { isSupported, renderWidget } from "../widgets/registry";
-import "./item-view";
+import type { Answers, ApiErrorBody, Assignment, NextAssignment, Question, Shortcut, Suggestion } from "../types";
+import type { AnswerDetail } from "../widgets/base";
+import type { ItemView } from "./item-view";
+import { breakScreen, contentWarning, riskStrip } from "./content-notice";
+import { reworkBanner } from "./rework-banner";
+import {
+  confirmKey,
+  failedBanner,
+  failureText,
+  focusWidget,
+  guidelinesButton,
+  helpDialog,
+  helpHasKeys,
+  isTyping,
+  leaseTimer,
+  leaveTextBox,
+  openHelp,
+  pseudonymTag,
+  questionSection,
+  returnConfirm,
+  taskLayout,
+  toggleGuidelines,
+  widgetAt,
+} from "./task-view";
 
 type Phase = "loading" | "working" | "submitting" | "empty" | "expired" | "failed";
 type SaveState = "idle" | "unsaved" | "saving" | "saved" | "failed";
+/** What stands before a risky item: a break prompt, then the content warning. */
+type Gate = "none" | "warning" | "break";
 
 const AUTOSAVE_MS = 700;
-const LEASE_WARNING_S = 120;
+/** A prefetched lease with less than this left is not worth starting: ask for a fresh one. */
+const PREFETCH_MIN_LEFT_S = 30;
+/** Images larger than this are only downloaded ahead, not decoded (a decoded 10,000² image
+ * takes 400 MB). */
+const PRELOAD_DECODE_MAX_PIXELS = 16_000_000;
 
 const SHORTCUTS: Shortcut[] = [
   { keys: "1 … 9, 0", does: "answer the active question (labels, ratings, choices)" },
@@ -27,6 +58,8 @@ const SHORTCUTS: Shortcut[] = [
   { keys: "Ctrl+Z / Ctrl+Shift+Z", does: "undo / redo" },
   { keys: "Esc", does: "return the task without penalty (asks first; Enter confirms)" },
   { keys: "G", does: "show or hide the guidelines" },
+  { keys: "S", does: "content warning: show the task" },
+  { keys: "V", does: "reveal the next blurred image or video (or Enter on it)" },
   { keys: "?", does: "show or hide these shortcuts" },
 ];
 
@@ -43,6 +76,8 @@ export class Workspace extends LitElement {
     saveState: { state: true },
     confirmingReturn: { state: true },
     tick: { state: true },
+    prefetchState: { state: true },
+    gate: { state: true },
   };
 
   declare phase: Phase;
@@ -57,6 +92,10 @@ export class Workspace extends LitElement {
   declare saveState: SaveState;
   declare confirmingReturn: boolean;
   declare tick: number;
+  /** "pending", "none" (nothing more to lease), "failed", or the prefetched assignment's id;
+   * shown on the task as data-prefetch. */
+  declare prefetchState: string;
+  declare gate: Gate;
 
   private projectId = 0;
   private projectName = "";
@@ -72,9 +111,16 @@ export class Workspace extends LitElement {
   private submitted = 0;
   /** The draft save on the wire, which a submit waits for so the two never cross. */
   private draftInFlight: Promise<void> | null = null;
-  /** Item fields that a question widget shows itself, so the item view leaves them out. */
-  private omit = new Set<string>();
   private readonly listeners = new AbortController();
+  /** Each question's suggestion on the assignment on screen. */
+  private suggested: Record<string, Suggestion> = {};
+  /** The next assignment, leased ahead, with its lease clock started when it arrived. */
+  private prefetched: { assignment: Assignment; lease: LeaseClock } | null = null;
+  private prefetching: Promise<void> | null = null;
+  /** Elements and requests that hold the prefetched item's media in the browser's cache. */
+  private preloads: unknown[] = [];
+  /** Whether the worker changed anything on the assignment on screen. */
+  private touched = false;
 
   constructor() {
     super();
@@ -89,6 +135,8 @@ export class Workspace extends LitElement {
     this.saveState = "idle";
     this.confirmingReturn = false;
     this.tick = 0;
+    this.prefetchState = "none";
+    this.gate = "none";
   }
 
   protected override createRenderRoot(): HTMLElement {
@@ -123,10 +171,18 @@ export class Workspace extends LitElement {
 
   // --- the work cycle ---------------------------------------------------------------------
 
-  /** Lease the next item (or get back the one this worker holds) and show it. */
+  /** Show the prefetched assignment at once, or lease the next item (or get back the one
+   * this worker holds) and show it. */
   async next(): Promise<void> {
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
+    if (this.prefetching) await this.prefetching;
+    const ready = this.takePrefetched();
+    if (ready) {
+      this.show(ready);
+      void this.confirmLease(ready.id);
+      return;
+    }
     try {
       const answer = await this.api.nextAssignment(this.projectId);
       if (answer.assignment) this.show(answer.assignment);
@@ -138,13 +194,19 @@ export class Workspace extends LitElement {
 
   private show(assignment: Assignment): void {
     this.assignment = assignment;
-    this.omit = new Set(assignment.questions.map(fieldShownByWidget).filter((f): f is string => f !== null));
-    this.answers = assignment.draft?.answers ?? {};
+    // Rework starts from the worker's own answers, not a model's.
+    this.suggested = assignment.feedback ? {} : suggestionsOf(assignment);
+    this.touched = false;
+    // A draft always wins: it holds what the worker did, suggestions included; rework
+    // starts from the answers the reviewer sent back.
+    this.answers =
+      assignment.draft?.answers ?? structuredClone(assignment.feedback?.previous_answers) ?? prefill(assignment.questions, this.suggested);
     this.errors = {};
     this.alert = "";
     this.active = 0;
     this.empty = null;
     this.confirmingReturn = false;
+    this.gate = assignment.content?.break_due ? "break" : assignment.content?.warning ? "warning" : "none";
     this.saveState = assignment.draft ? "saved" : "idle";
     this.history.clear();
     this.timer.start(assignment.draft?.time_spent_ms ?? 0);
@@ -156,7 +218,95 @@ export class Workspace extends LitElement {
     if (assignment.guideline_version !== this.guidelineVersion && this.guidelineVersion > 0) {
       this.notice = "The guidelines changed since this page was opened: reload the page to read them.";
     }
-    void this.updateComplete.then(() => void this.focusActive());
+    void this.updateComplete.then(() => {
+      if (this.gate === "none") void this.focusActive();
+      else this.focusGate();
+      // Once this item is on screen, lease and load the next one behind it.
+      requestAnimationFrame(() => this.prefetch(assignment.id));
+    });
+  }
+
+  // --- prefetch -------------------------------------------------------------------------------
+
+  private prefetch(onScreen: number): void {
+    if (this.prefetched || this.prefetching || this.assignment?.id !== onScreen || this.phase !== "working") return;
+    this.prefetchState = "pending";
+    const request = this.api
+      .nextAssignment(this.projectId, onScreen)
+      .then((answer) => {
+        const next = answer.assignment;
+        if (next && next.id !== onScreen && next.id !== this.assignment?.id) {
+          this.prefetched = { assignment: next, lease: new LeaseClock(next.seconds_left) };
+          this.preload(next);
+          this.prefetchState = String(next.id);
+        } else {
+          this.prefetchState = "none";
+        }
+      })
+      .catch(() => {
+        this.prefetchState = "failed"; // the plain next-task call after a submit still works
+      })
+      .finally(() => {
+        this.prefetching = null;
+      });
+    this.prefetching = request;
+  }
+
+  /** The prefetched assignment with its lease time as of now, unless too little is left. */
+  private takePrefetched(): Assignment | null {
+    const held = this.prefetched;
+    this.prefetched = null;
+    this.preloads = [];
+    this.prefetchState = "none";
+    if (!held || held.assignment.id === this.assignment?.id) return null;
+    const left = held.lease.secondsLeft();
+    return left > PREFETCH_MIN_LEFT_S ? { ...held.assignment, seconds_left: left } : null;
+  }
+
+  /** Load the prefetched item's files into the browser's cache, so that they show at once. */
+  private preload(assignment: Assignment): void {
+    this.preloads = [];
+    for (const value of Object.values(assignment.item.fields)) {
+      const media = mediaOf(value);
+      if (!media) continue;
+      const type = media.content_type ?? "image/";
+      if (type.startsWith("audio/")) {
+        void import("wavesurfer.js").catch(() => undefined);
+        this.preloads.push(fetch(media.src, { credentials: "same-origin" }).then((r) => r.blob()).catch(() => undefined));
+      } else if (type.startsWith("video/")) {
+        const video = document.createElement("video");
+        video.muted = true;
+        video.preload = "auto";
+        video.src = media.src;
+        this.preloads.push(video);
+      } else {
+        const image = new Image();
+        image.decoding = "async";
+        image.src = media.src;
+        if ((media.width ?? 0) * (media.height ?? 0) <= PRELOAD_DECODE_MAX_PIXELS) void image.decode().catch(() => undefined);
+        this.preloads.push(image);
+      }
+    }
+  }
+
+  /** A prefetched lease can have ended meanwhile (it expired, or was returned from another
+   * tab): ask the server, which also gives the exact time left. If it is gone and the
+   * worker has not touched it yet, move on to a fresh one; else say the lease expired. */
+  private async confirmLease(id: number): Promise<void> {
+    let live = false;
+    try {
+      const fresh = await this.api.getAssignment(id);
+      live = fresh.status === "active" && fresh.seconds_left > 0;
+      if (live && this.assignment?.id === id) this.lease = new LeaseClock(fresh.seconds_left);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) return;
+    }
+    if (live || this.assignment?.id !== id || this.phase !== "working") return;
+    if (this.touched) return this.expire();
+    this.autosave.cancel();
+    this.notice = "The next item was no longer held for you, so here is another.";
+    this.phase = "loading";
+    await this.next();
   }
 
   private showEmpty(answer: NextAssignment): void {
@@ -229,6 +379,7 @@ export class Workspace extends LitElement {
   private onAnswer(event: CustomEvent<AnswerDetail>): void {
     if (this.phase !== "working") return;
     const { name, value } = event.detail;
+    this.touched = true;
     const typed = this.assignment?.questions.find((q) => q.name === name)?.type === "text";
     this.history.record(this.answers, typed ? name : null);
     this.setAnswers(withAnswer(this.answers, name, value));
@@ -247,6 +398,7 @@ export class Workspace extends LitElement {
   private undo(redo: boolean): void {
     const restored = redo ? this.history.redo(this.answers) : this.history.undo(this.answers);
     if (restored === undefined) return;
+    this.touched = true;
     this.setAnswers(restored);
     this.notice = redo ? "Redone." : "Undone.";
   }
@@ -291,20 +443,15 @@ export class Workspace extends LitElement {
     if (error.status === 410) return this.expire();
     if (error.status === 401) return this.fail(error);
     if (error.status === 422 && this.assignment?.id === assignmentId) return this.showFieldErrors(error.body);
-    this.alert = describe(error.body);
+    this.alert = describeError(error.body);
   }
 
   private showFieldErrors(body: ApiErrorBody): void {
     const questions = new Set(this.assignment?.questions.map((q) => q.name));
-    const errors: Record<string, string> = {};
-    const general: string[] = [];
-    const details = body.details?.length ? body.details : [body];
-    for (const detail of details) {
-      const name = questionOfErrorField(detail.field);
-      const text = detail.expected ? `Expected ${detail.expected}.` : (detail.message ?? body.message);
-      if (name && questions.has(name)) errors[name] = errors[name] ? `${errors[name]} ${text}` : text;
-      else general.push(detail.message ?? text);
-    }
+    const { fields: errors, general } = splitFieldErrors(body, (field) => {
+      const name = questionOfErrorField(field);
+      return name && questions.has(name) ? name : null;
+    });
     this.errors = errors;
     const count = Object.keys(errors).length;
     this.alert = general.join(" ") || `${count === 1 ? "One answer needs" : `${count} answers need`} a change.`;
@@ -326,7 +473,7 @@ export class Workspace extends LitElement {
   private fail(error: unknown): void {
     if (!(error instanceof ApiError)) throw error;
     this.phase = "failed";
-    this.alert = error.status === 401 ? "Your session ended. Sign in again to continue." : describe(error.body);
+    this.alert = failureText(error);
   }
 
   // --- clock and keyboard ---------------------------------------------------------------------
@@ -343,12 +490,9 @@ export class Workspace extends LitElement {
 
   private onKey(event: KeyboardEvent): void {
     if (event.defaultPrevented || event.isComposing) return;
-    const help = this.querySelector<HTMLDialogElement>("dialog.fl-help");
-    if (help?.open) {
-      if (event.key === "?") help.close();
-      return;
-    }
-    if (this.confirmingReturn) return this.onConfirmKey(event);
+    if (helpHasKeys(this, event)) return;
+    if (this.confirmingReturn) return confirmKey(event, () => void this.returnTask(), () => (this.confirmingReturn = false));
+    if (this.phase === "working" && this.gate !== "none") return this.onGateKey(event);
     if (this.phase !== "working" && this.phase !== "expired") return;
     const origin = event.composedPath()[0];
     const target = origin instanceof HTMLElement ? origin : undefined;
@@ -357,18 +501,10 @@ export class Workspace extends LitElement {
     if (handled) event.preventDefault();
   }
 
-  private onConfirmKey(event: KeyboardEvent): void {
-    if (event.key === "Escape") this.confirmingReturn = false;
-    else if (event.key === "Enter") void this.returnTask();
-    else return;
-    event.preventDefault();
-  }
-
   private onTypingKey(event: KeyboardEvent, target: HTMLElement): void {
     const singleLine = target instanceof HTMLInputElement;
     if (event.key === "Escape") {
-      target.blur();
-      this.querySelector<HTMLElement>(`.fl-question[data-index="${this.active}"]`)?.focus();
+      leaveTextBox(this, target, this.active);
     } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey || singleLine)) {
       void this.submit();
     } else {
@@ -391,7 +527,7 @@ export class Workspace extends LitElement {
   private onCommandKey(event: KeyboardEvent, target: HTMLElement | undefined): boolean {
     const key = event.key.toLowerCase();
     if (event.ctrlKey || event.metaKey) return false;
-    if (event.key === "?") return this.toggleHelp();
+    if (event.key === "?") return openHelp(this);
     if (event.key === "Enter") {
       // Enter on a toolbar button or a link does what it says; everywhere else it submits.
       if (target && target.closest("a, .fl-toolbar button, .fl-banner button")) return false;
@@ -401,17 +537,45 @@ export class Workspace extends LitElement {
     const result = this.phase === "working" ? (this.activeWidget()?.handleKey(event) ?? false) : false;
     if (result === "advance") this.advance();
     if (result) return true;
+    if (this.querySelector<ItemView>("fl-item-view")?.handleMediaKey(event)) return true;
     if (event.altKey) return false;
     if (event.key === "Escape") {
       this.askReturn();
       return true;
     }
-    if (key === "g") return this.toggleGuidelines();
+    if (key === "g") return toggleGuidelines(this);
+    if (key === "v") return this.querySelector<ItemView>("fl-item-view")?.revealNext() ?? false;
     return false;
   }
 
-  private activeWidget(): Widget<unknown> | null {
-    return this.querySelector<Widget<unknown>>(`.fl-question[data-index="${this.active}"] .fl-widget`);
+  // --- content warning and break prompt --------------------------------------------------------
+
+  /** Before a risky item only these keys work: nothing can be answered or submitted unseen. */
+  private onGateKey(event: KeyboardEvent): void {
+    const key = event.key.toLowerCase();
+    if (this.gate === "break" && event.key === "Enter") this.passGate();
+    else if (this.gate === "warning" && key === "s") this.passGate();
+    else if (this.gate === "warning" && event.key === "Escape") void this.returnTask();
+    else if (event.key === "?") openHelp(this);
+    else if (key === "g") toggleGuidelines(this);
+    else return;
+    event.preventDefault();
+  }
+
+  /** From the break to the warning, from the warning to the task. */
+  private passGate(): void {
+    this.gate = this.gate === "break" && this.assignment?.content?.warning ? "warning" : "none";
+    void this.updateComplete.then(() => (this.gate === "none" ? void this.focusActive() : this.focusGate()));
+  }
+
+  /** The warning itself takes focus, not its Show button: an Enter held from submitting
+   * the previous item must not show the next one. */
+  private focusGate(): void {
+    this.querySelector<HTMLElement>(".fl-content-warning, .fl-break [data-continue]")?.focus();
+  }
+
+  private activeWidget() {
+    return widgetAt(this, this.active);
   }
 
   private advance(): void {
@@ -422,30 +586,8 @@ export class Workspace extends LitElement {
     }
   }
 
-  /** Focus the active question's input, once that widget has rendered, unless the worker
-   * is busy elsewhere on the page (the guidelines, say). */
-  private async focusActive(): Promise<void> {
-    const widget = this.activeWidget();
-    if (!widget) return;
-    await widget.updateComplete;
-    const owner = document.activeElement;
-    if (owner && owner !== document.body && !this.contains(owner)) return;
-    widget.focusInput();
-  }
-
-  private toggleHelp(): boolean {
-    const help = this.querySelector<HTMLDialogElement>("dialog.fl-help");
-    if (help && !help.open) help.showModal();
-    return true;
-  }
-
-  private toggleGuidelines(): boolean {
-    const panel = document.getElementById(this.dataset["guidelines"] ?? "");
-    if (!panel) return false;
-    panel.hidden = !panel.hidden;
-    this.querySelector(".fl-guidelines-toggle")?.setAttribute("aria-expanded", String(!panel.hidden));
-    if (!panel.hidden) panel.focus();
-    return true;
+  private focusActive(): Promise<void> {
+    return focusWidget(this, this.active);
   }
 
   // --- rendering ----------------------------------------------------------------------------
@@ -454,7 +596,8 @@ export class Workspace extends LitElement {
     return html`${this.renderToolbar()}
       <p class="fl-notice" role="status" aria-live="polite">${this.notice}</p>
       ${this.alert ? html`<p class="fl-alert" role="alert">${this.alert}</p>` : nothing} ${this.renderBody()}
-      ${this.confirmingReturn ? this.renderConfirm() : nothing} ${this.renderHelp()}`;
+      ${this.confirmingReturn ? returnConfirm(() => void this.returnTask(), () => (this.confirmingReturn = false)) : nothing}
+      ${helpDialog(this, SHORTCUTS)}`;
   }
 
   private renderToolbar(): TemplateResult {
@@ -462,19 +605,14 @@ export class Workspace extends LitElement {
     const left = this.lease?.secondsLeft() ?? 0;
     return html`<div class="fl-toolbar">
       <span class="fl-project">${this.projectName}</span>
-      ${this.pseudonym
-        ? html`<span class="fl-hint fl-pseudonym" title="Clients see your work under this name, never your name or email">as ${this.pseudonym}</span>`
-        : nothing}
+      ${pseudonymTag(this.pseudonym)}
       ${working
-        ? html`<span class="fl-lease ${left <= LEASE_WARNING_S ? "fl-warn" : ""}" title="Time left on this lease">
-              Lease <span role="timer" aria-label="lease time left">${formatDuration(left)}</span>
-            </span>
+        ? html`${leaseTimer(left)}
             <span class="fl-spent" title="Time on this task">On task ${formatDuration(this.timer.elapsedMs() / 1000)}</span>
             <span class="fl-save" data-state=${this.saveState}>${SAVE_TEXT[this.saveState]}</span>`
         : nothing}
       <span class="fl-spacer"></span>
-      <button type="button" class="fl-guidelines-toggle" aria-expanded="false" @click=${this.toggleGuidelines}>Guidelines <kbd>G</kbd></button>
-      <button type="button" @click=${this.toggleHelp}>Shortcuts <kbd>?</kbd></button>
+      ${guidelinesButton(this)}
       ${working || this.phase === "expired"
         ? html`<button type="button" class="fl-return" @click=${this.askReturn}>Return task <kbd>Esc</kbd></button>`
         : nothing}
@@ -491,14 +629,19 @@ export class Workspace extends LitElement {
       case "loading":
         return html`<p class="fl-hint fl-loading">Getting your next task…</p>`;
       case "failed":
-        return html`<div class="fl-banner">
-          <a href=${this.alert.startsWith("Your session") ? "/login" : "/"}>${this.alert.startsWith("Your session") ? "Sign in" : "Back to your projects"}</a>
-        </div>`;
+        return failedBanner(this.alert);
       case "empty":
         return this.renderEmpty();
       default:
-        return this.renderTask();
+        return this.renderGate() ?? this.renderTask();
     }
+  }
+
+  private renderGate(): TemplateResult | null {
+    const notice = this.assignment?.content;
+    if (!notice || this.gate === "none" || this.phase !== "working") return null;
+    if (this.gate === "break") return breakScreen(notice, () => this.passGate());
+    return contentWarning(notice, () => this.passGate(), () => void this.returnTask());
   }
 
   private renderEmpty(): TemplateResult {
@@ -506,6 +649,7 @@ export class Workspace extends LitElement {
     return html`<div class="fl-banner fl-empty" data-reason=${reason}>
       <h2>${EMPTY_TEXT[reason].title}</h2>
       <p>${EMPTY_TEXT[reason].body}</p>
+      ${this.renderEmptyDetail()}
       <p>
         <button type="button" @click=${() => void this.next()}>Check again</button>
         <a href="/">Back to your projects</a>
@@ -513,48 +657,47 @@ export class Workspace extends LitElement {
     </div>`;
   }
 
-  /** The item on the left with the questions that draw on it (spans on its text, shapes on
-   * its image); the other questions on the right, or below on a narrow screen. */
+  /** Why a risky project holds the worker back: what to opt into, or when the cap resets. */
+  private renderEmptyDetail(): TemplateResult | typeof nothing {
+    const detail = this.empty?.detail;
+    if (this.empty?.reason === "content_risk_opt_in" && detail?.missing) {
+      return html`<p>Not yet agreed to: <strong>${detail.missing.join(", ")}</strong>. <a href="/me/content">Choose what content you agree to see</a></p>`;
+    }
+    if (this.empty?.reason === "exposure_cap_reached" && detail?.resets_at) {
+      return html`<p>Reached today for: <strong>${(detail.categories ?? []).join(", ")}</strong>. Work opens again at ${new Date(detail.resets_at).toLocaleString()}.</p>`;
+    }
+    return nothing;
+  }
+
   private renderTask(): TemplateResult {
     const assignment = this.assignment!;
     const expired = this.phase === "expired";
-    const sections = assignment.questions.map((q, i) => ({ onItem: fieldShownByWidget(q) !== null, view: this.renderQuestion(q, i, expired) }));
-    const onItem = sections.filter((s) => s.onItem);
-    const aside = sections.filter((s) => !s.onItem);
+    const views = assignment.questions.map((q, i) =>
+      questionSection(assignment, i, {
+        answers: this.answers,
+        active: i === this.active,
+        disabled: expired,
+        error: this.errors[q.name],
+        note: this.renderSuggestionMark(q),
+        onActivate: () => (this.active = i),
+      }),
+    );
     return html`${expired ? this.renderExpired() : nothing}
-      <div class="fl-task ${aside.length ? "" : "fl-single"}" data-assignment=${assignment.id} data-item=${assignment.item_id}>
-        <div class="fl-main">
-          <fl-item-view class="fl-item" .fields=${assignment.item.fields} .omit=${this.omit}></fl-item-view>
-          ${onItem.map((s) => s.view)}
-        </div>
-        ${aside.length ? html`<div class="fl-questions">${aside.map((s) => s.view)}</div>` : nothing}
-      </div>`;
+      ${assignment.content ? riskStrip(assignment.content) : nothing}
+      ${assignment.feedback ? reworkBanner(assignment.feedback, this.projectId) : nothing}
+      ${taskLayout(assignment, views, this.prefetchState)}`;
   }
 
-  private renderQuestion(question: Question, index: number, disabled: boolean): TemplateResult {
-    const error = this.errors[question.name];
-    const active = index === this.active;
-    const errorId = `fl-error-${question.name}`;
-    return html`<section
-      class="fl-question"
-      data-question=${question.name}
-      data-type=${question.type}
-      data-index=${index}
-      tabindex="-1"
-      ?data-active=${active}
-      aria-describedby=${error ? errorId : nothing}
-      @focusin=${() => (this.active = index)}
-      @pointerdown=${() => (this.active = index)}
-    >
-      <h2 class="fl-prompt">
-        <span class="fl-qnum" aria-hidden="true">${index + 1}</span>
-        ${question.prompt || question.name}
-        ${question.required ? nothing : html`<span class="fl-hint">(optional)</span>`}
-      </h2>
-      ${renderWidget(question, this.answers, this.assignment!.item.fields, active, disabled)}
-      ${error ? html`<p class="fl-field-error" id=${errorId} role="alert">${error}</p>` : nothing}
-      ${isSupported(question.type) ? nothing : html`<p class="fl-hint">Return this task (Esc) if you cannot answer it.</p>`}
-    </section>`;
+  /** "Suggested by <agent>, 87%" while the answer is the model's; "edited" once it is not. */
+  private renderSuggestionMark(question: Question): TemplateResult | typeof nothing {
+    const suggestion = this.suggested[question.name];
+    if (!suggestion) return nothing;
+    const edited = !sameAnswer(this.answers[question.name], suggestion.answer);
+    const score = typeof suggestion.score === "number" ? `, ${Math.round(suggestion.score * 100)}%` : "";
+    const by = `${suggestion.agent || "a model"}${score}`;
+    return html`<p class="fl-suggestion" data-state=${edited ? "edited" : "suggested"}>
+      ${edited ? html`<strong>Edited by you</strong> · suggested by ${by}` : html`<strong>Suggested</strong> by ${by}: check it, then change or keep it`}
+    </p>`;
   }
 
   private renderExpired(): TemplateResult {
@@ -566,33 +709,6 @@ export class Workspace extends LitElement {
       </p>
       <p><button type="button" class="fl-primary" @click=${() => void this.next()}>Get a new task</button></p>
     </div>`;
-  }
-
-  private renderConfirm(): TemplateResult {
-    return html`<div class="fl-confirm" role="alertdialog" aria-label="Return this task?">
-      <p>Return this task? It goes back to the queue, without any penalty for you.</p>
-      <button type="button" class="fl-primary" data-confirm @click=${() => void this.returnTask()}>Return it <kbd>Enter</kbd></button>
-      <button type="button" @click=${() => (this.confirmingReturn = false)}>Keep working <kbd>Esc</kbd></button>
-    </div>`;
-  }
-
-  private renderHelp(): TemplateResult {
-    const seen = new Set<string>();
-    const widgetKeys: Shortcut[] = [];
-    for (const widget of this.querySelectorAll<Widget<unknown>>(".fl-widget")) {
-      for (const shortcut of widget.shortcuts?.() ?? []) {
-        const key = `${widget.question.type}:${shortcut.keys}`;
-        if (!seen.has(key)) widgetKeys.push({ keys: shortcut.keys, does: `${widget.question.type}: ${shortcut.does}` });
-        seen.add(key);
-      }
-    }
-    return html`<dialog class="fl-help" aria-labelledby="fl-help-title">
-      <h2 id="fl-help-title">Keyboard shortcuts</h2>
-      <table>
-        ${[...SHORTCUTS, ...widgetKeys].map((s) => html`<tr><th scope="row"><kbd>${s.keys}</kbd></th><td>${s.does}</td></tr>`)}
-      </table>
-      <form method="dialog"><button type="submit" class="fl-primary">Close <kbd>Esc</kbd></button></form>
-    </dialog>`;
   }
 }
 
@@ -612,30 +728,58 @@ const EMPTY_TEXT: Record<string, { title: string; body: string }> = {
   },
   already_worked_on: { title: "You have seen every item", body: "You have already worked on every item still open in this project." },
   no_items: { title: "No items yet", body: "This project has no items to label yet. Come back later." },
+  content_risk_opt_in: {
+    title: "This project has content you have not agreed to see",
+    body: "Its items may contain disturbing content. You only get its tasks once you opt into each of its content categories.",
+  },
+  exposure_cap_reached: {
+    title: "Enough of this content for today",
+    body: "You have reached today's limit of risky items in a content category of this project. This protects you; it carries no penalty.",
+  },
 };
 
 /** Question types where marking nothing is an answer: a text with no entities, an image
  * with no objects. Submitting such an item untouched says exactly that. */
 const MARKING_TYPES = new Set(["span", "bbox", "polygon"]);
 
+/** The best-scored suggestion per question of the assignment. */
+function suggestionsOf(assignment: Assignment): Record<string, Suggestion> {
+  const names = new Set(assignment.questions.map((q) => q.name));
+  const best: Record<string, Suggestion> = {};
+  for (const s of assignment.suggestions ?? []) {
+    if (!names.has(s.question) || !isAnswered(s.answer)) continue;
+    const held = best[s.question];
+    if (!held || (s.score ?? -1) > (held.score ?? -1)) best[s.question] = s;
+  }
+  return best;
+}
+
+function prefill(questions: Question[], suggested: Record<string, Suggestion>): Answers {
+  const answers: Answers = {};
+  for (const q of questions) {
+    const suggestion = suggested[q.name];
+    if (suggestion) answers[q.name] = structuredClone(suggestion.answer);
+  }
+  return answers;
+}
+
+/** Equal as JSON, whatever the order of object keys. */
+function sameAnswer(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v,
+  ) ?? "undefined";
+}
+
 function withMarkingDefaults(questions: Question[], answers: Answers): Answers {
   const filled = { ...answers };
   for (const q of questions) if (MARKING_TYPES.has(q.type) && filled[q.name] === undefined) filled[q.name] = [];
   return filled;
-}
-
-function withAnswer(answers: Answers, name: string, value: unknown): Answers {
-  const { [name]: _old, ...rest } = answers;
-  return isAnswered(value) ? { ...rest, [name]: value } : rest;
-}
-
-function isTyping(target: HTMLElement): boolean {
-  if (target instanceof HTMLTextAreaElement || target.isContentEditable) return true;
-  return target instanceof HTMLInputElement && !["button", "checkbox", "radio", "submit", "range"].includes(target.type);
-}
-
-function describe(body: ApiErrorBody): string {
-  return body.expected ? `${body.message} (expected ${body.expected})` : body.message;
 }
 
 customElements.define("fl-workspace", Workspace);

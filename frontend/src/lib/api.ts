@@ -1,5 +1,5 @@
 /** The few API calls the workspace makes, with the session's CSRF token on every write. */
-import type { Answers, ApiErrorBody, Assignment, NextAssignment } from "../types";
+import type { Answers, ApiErrorBody, Assignment, NextAssignment, NextReview, VerdictBody } from "../types";
 
 export class ApiError extends Error {
   constructor(
@@ -13,8 +13,15 @@ export class ApiError extends Error {
 export class Api {
   constructor(private readonly csrfToken: string) {}
 
-  nextAssignment(projectId: number): Promise<NextAssignment> {
-    return this.request("POST", `/api/projects/${projectId}/assignments/next`);
+  /** With `exclude` (the assignment on screen) the server leases one more beside it, or
+   * answers the one already prefetched: a worker never holds more than two. */
+  nextAssignment(projectId: number, exclude?: number): Promise<NextAssignment> {
+    const query = exclude === undefined ? "" : `?exclude=${exclude}`;
+    return this.request("POST", `/api/projects/${projectId}/assignments/next${query}`);
+  }
+
+  getAssignment(id: number): Promise<Assignment> {
+    return this.request("GET", `/api/assignments/${id}`);
   }
 
   saveDraft(id: number, answers: Answers, timeSpentMs: number, keepalive = false): Promise<unknown> {
@@ -29,6 +36,15 @@ export class Api {
     return this.request("POST", `/api/assignments/${id}/return`);
   }
 
+  /** The review lease this reviewer holds at the stage, or the oldest work waiting there. */
+  nextReview(projectId: number, stage: string): Promise<NextReview> {
+    return this.request("POST", `/api/projects/${projectId}/reviews/next?stage=${encodeURIComponent(stage)}`);
+  }
+
+  verdict(assignmentId: number, body: VerdictBody): Promise<{ id: number }> {
+    return this.request("POST", `/api/assignments/${assignmentId}/verdict`, body);
+  }
+
   private async request<T>(method: string, url: string, body?: unknown, keepalive = false): Promise<T> {
     let response: Response;
     try {
@@ -36,7 +52,10 @@ export class Api {
         method,
         keepalive,
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": this.csrfToken },
+        headers:
+          method === "GET"
+            ? { Accept: "application/json" }
+            : { "Content-Type": "application/json", "X-CSRF-Token": this.csrfToken },
         body: body === undefined ? null : JSON.stringify(body),
       });
     } catch {
@@ -55,4 +74,25 @@ function work(answers: Answers, timeSpentMs: number): { answers: Answers; time_s
 function errorBody(status: number, data: unknown): ApiErrorBody {
   const error = (data as { error?: ApiErrorBody } | null)?.error;
   return error ?? { code: `http_${status}`, message: `The server answered ${status}.` };
+}
+
+/** A 4xx answer's errors by the field they are about (as `keyOf` names it, or null for
+ * none shown on the page), and the rest as plain sentences. */
+export function splitFieldErrors(
+  body: ApiErrorBody,
+  keyOf: (field: string | null | undefined) => string | null,
+): { fields: Record<string, string>; general: string[] } {
+  const fields: Record<string, string> = {};
+  const general: string[] = [];
+  for (const detail of body.details?.length ? body.details : [body]) {
+    const key = keyOf(detail.field);
+    const text = detail.expected ? `Expected ${detail.expected}.` : (detail.message ?? body.message);
+    if (key) fields[key] = fields[key] ? `${fields[key]} ${text}` : text;
+    else general.push(detail.message ?? text);
+  }
+  return { fields, general };
+}
+
+export function describeError(body: ApiErrorBody): string {
+  return body.expected ? `${body.message} (expected ${body.expected})` : body.message;
 }

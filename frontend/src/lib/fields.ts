@@ -1,5 +1,5 @@
 /** Reading item fields and question settings, which arrive as loosely typed JSON. */
-import type { Candidate, ChatMessage, Media, Question } from "../types";
+import type { Answers, Candidate, ChatMessage, Media, Question } from "../types";
 
 export function setting<T>(question: Question, key: string, fallback: T): T {
   const value = question.settings[key];
@@ -15,13 +15,27 @@ export function isMedia(value: unknown): value is Media {
   return typeof value === "object" && value !== null && typeof (value as Media).src === "string";
 }
 
+const MEDIA_URL = /^(?:https?:\/\/|\/)[^\s]+\.([a-z0-9]+)$/i;
+const URL_TYPES: Record<string, string> = {
+  mp3: "audio/mpeg",
+  wav: "audio/wav",
+  flac: "audio/flac",
+  ogg: "audio/ogg",
+  m4a: "audio/mp4",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  mov: "video/quicktime",
+  ogv: "video/ogg",
+};
+
 /** The importer stores media as objects; a bare URL string is accepted too. */
 export function mediaOf(value: unknown): Media | null {
   if (isMedia(value)) return value;
-  if (typeof value === "string" && /^(https?:\/\/|\/)[^\s]+\.(png|jpe?g|gif|webp|bmp|svg)$/i.test(value)) {
-    return { src: value };
-  }
-  return null;
+  const extension = typeof value === "string" ? MEDIA_URL.exec(value)?.[1]?.toLowerCase() : undefined;
+  if (extension === undefined) return null;
+  if (/^(png|jpe?g|gif|webp|bmp|svg)$/.test(extension)) return { src: value as string };
+  const contentType = URL_TYPES[extension];
+  return contentType ? { src: value as string, content_type: contentType } : null;
 }
 
 export function isChat(value: unknown): value is ChatMessage[] {
@@ -71,6 +85,12 @@ export function fieldShownByWidget(question: Question): string | null {
 /** An empty list is an answer ("no entities", "none of these"); nothing or "" is not. */
 export function isAnswered(value: unknown): boolean {
   return value !== undefined && value !== null && value !== "";
+}
+
+/** The answers with one question's answer set, or left out when it is no answer. */
+export function withAnswer(answers: Answers, name: string, value: unknown): Answers {
+  const { [name]: _old, ...rest } = answers;
+  return isAnswered(value) ? { ...rest, [name]: value } : rest;
 }
 
 /** The digit a key press means, read from the physical key so that layouts needing Shift

@@ -3,7 +3,7 @@ every error placed next to the field it names, so the form can be shown again fi
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from fairlabel.errors import FairlabelError
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.questions import get_question_type, question_type_names, validate_question_definition
+from fairlabel.web import project_settings
+from fairlabel.web.project_settings import SettingsForm
 
 #: The settings the builder offers for each type, in the order the form shows them.
 TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -108,6 +110,9 @@ class ProjectForm:
     questions_json: str = ""
     errors: dict[str, str] = field(default_factory=dict)
     question_indexes: list[int] = field(default_factory=list)
+    settings: SettingsForm = field(default_factory=SettingsForm)
+    #: An activation refusal's reasons (each country below its floor, an unfunded budget).
+    problems: list[str] = field(default_factory=list)
 
     def add_error(self, element: str, message: str) -> None:
         self.errors.setdefault(element, message)
@@ -134,6 +139,7 @@ def form_from_project(project: Project, guidelines: str) -> ProjectForm:
         questions=questions,
         questions_json=_questions_json(questions),
         question_indexes=list(range(len(questions))),
+        settings=project_settings.from_project(project),
     )
 
 
@@ -192,7 +198,8 @@ def parse_form(data: Mapping[str, str]) -> tuple[ProjectForm, dict[str, Any]]:
         body["questions"] = _json_questions(form)
     else:
         body["questions"] = _builder_questions(form, data)
-    return form, body
+    form.settings, settings = project_settings.parse(data, form.add_error)
+    return form, body | settings
 
 
 def _builder_questions(form: ProjectForm, data: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -268,19 +275,11 @@ def _json_questions(form: ProjectForm) -> Any:
 
 
 def _integer(form: ProjectForm, element: str, text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        form.add_error(element, f"expected a whole number, got {text!r}")
-        return None
+    return project_settings.integer(form.add_error, element, text)
 
 
 def _number(form: ProjectForm, element: str, text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        form.add_error(element, f"expected a number, got {text!r}")
-        return None
+    return project_settings.number(form.add_error, element, text)
 
 
 def _question_element(index: int, question: QuestionForm, path: str | None) -> str:
@@ -321,7 +320,16 @@ def place_validation_error(form: ProjectForm, error: ValidationError) -> None:
         elif head in PROJECT_FIELDS:
             form.add_error(f"f-{head}", message)
         else:
-            form.add_error("form", message)
+            _add_settings_error(form, loc, message)
+
+
+def _add_settings_error(form: ProjectForm, path: Sequence[str | int], message: str) -> None:
+    """An error on one of the settings sections, next to its field, or atop the form."""
+    element = project_settings.element_for(form.settings, path)
+    if element is None:
+        form.add_error("form", message)
+    else:
+        form.add_error(element, project_settings.message_for(element, message))
 
 
 def place_service_error(form: ProjectForm, error: FairlabelError) -> None:
@@ -345,12 +353,27 @@ def place_service_error(form: ProjectForm, error: FairlabelError) -> None:
             return
         form.add_error("questions", text)
         return
-    if path == "lease_seconds":
+    if error.details and any("problem" in d for d in error.details):
+        _place_activation_error(form, error)
+    elif path == "lease_seconds":
         form.add_error("f-lease_minutes", text)
     elif path in PROJECT_FIELDS:
         form.add_error(f"f-{path}", text)
+    elif project_settings.element_for(form.settings, path.split(".")) is not None:
+        _add_settings_error(form, path.split("."), f"{error.message}: {text}")
     else:
         form.add_error("form", f"{error.message}")
+
+
+def _place_activation_error(form: ProjectForm, error: FairlabelError) -> None:
+    """A refused activation: the reason by the status, each country and the budget in words,
+    and the label rate marked when a floor is what it misses."""
+    form.add_error("f-status", error.message)
+    form.problems = project_settings.activation_problems(error.details, form.settings.currency)
+    floors = [d for d in error.details if d.get("field") == "rates.label"]
+    if floors:
+        names = ", ".join(f"{d['name']} ({d['country']})" for d in floors)
+        form.add_error("f-rate-label", f"below the pay floor of {names}")
 
 
 def same_questions(submitted: Any, project: Project) -> bool:

@@ -13,15 +13,25 @@ from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import MANAGING_ROLES, Principal
+from fairlabel.db import settings_of
 from fairlabel.deps import SessionDep
 from fairlabel.errors import FairlabelError
 from fairlabel.exports import service as export_service
 from fairlabel.formats import format_names, get_format
 from fairlabel.models import Organization, Project, ProjectStatus
+from fairlabel.pay import service as pay_service
+from fairlabel.pay.schemas import MAX_AMOUNT, FundingIn
 from fairlabel.projects import service as project_service
 from fairlabel.projects.schemas import ProjectCreate, ProjectUpdate
-from fairlabel.web import builder, dashboard
-from fairlabel.web.routes import PagePrincipal, check_form_csrf, page_error, templates, to_login
+from fairlabel.web import builder, dashboard, project_settings
+from fairlabel.web.earnings import money
+from fairlabel.web.routes import (
+    SignedIn,
+    check_form_csrf,
+    page_error,
+    templates,
+)
+from fairlabel.wellness import service as wellness
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,10 +78,8 @@ def _can_manage(principal: Principal, project: Project) -> bool:
 
 
 @router.get("/projects", response_class=HTMLResponse)
-def project_list(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
+def project_list(request: Request, db: SessionDep, principal: SignedIn) -> Response:
     """Every project of the person's organizations, with its progress."""
-    if principal is None:
-        return to_login()
     if not _is_member(principal):
         return _not_a_member(request, principal)
     org_ids = None if principal.is_operator else list(principal.roles)
@@ -103,14 +111,12 @@ def _managed_organizations(db: Session, principal: Principal) -> list[tuple[int,
 
 
 @router.get("/projects/new", response_class=HTMLResponse)
-def new_project_form(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
-    if principal is None:
-        return to_login()
+def new_project_form(request: Request, db: SessionDep, principal: SignedIn) -> Response:
     organizations = _managed_organizations(db, principal)
     if not organizations:
         return _cannot_create(request, principal)
     form = builder.ProjectForm(questions=[builder.QuestionForm()], question_indexes=[0])
-    return _form_page(request, principal, form, organizations=organizations)
+    return _form_page(request, db, principal, form, organizations=organizations)
 
 
 def _cannot_create(request: Request, principal: Principal) -> Response:
@@ -126,11 +132,9 @@ def _cannot_create(request: Request, principal: Principal) -> Response:
 
 
 @router.post("/projects/new", response_class=HTMLResponse)
-async def create_project(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
+async def create_project(request: Request, db: SessionDep, principal: SignedIn) -> Response:
     """Goes through projects.service.create_project with the API's own schema, in this
     request's transaction; any error rolls it back and shows the form again, filled in."""
-    if principal is None:
-        return to_login()
     data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_form_csrf(principal, data.get("csrf_token", ""))
     organizations = _managed_organizations(db, principal)
@@ -144,7 +148,7 @@ async def create_project(request: Request, db: SessionDep, principal: PagePrinci
     project = _save(db, principal, form, lambda: _create(db, principal, organization_id, body))
     if project is None:
         return _form_page(
-            request, principal, form, organizations=organizations, chosen=organization_id
+            request, db, principal, form, organizations=organizations, chosen=organization_id
         )
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
@@ -177,6 +181,7 @@ def _save(
 
 def _form_page(
     request: Request,
+    db: Session,
     principal: Principal,
     form: builder.ProjectForm,
     *,
@@ -199,6 +204,10 @@ def _form_page(
         bool_settings=builder.BOOL_SETTINGS,
         int_settings=builder.INT_SETTINGS,
         blank_question=builder.QuestionForm(),
+        content_risks=wellness.published(settings_of(db).exposure_cap_per_day),
+        pay_stages=project_settings.PAY_STAGES,
+        tier_options=project_settings.TIER_OPTIONS,
+        blank_rows=project_settings.BLANK_ROWS,
     )
     status = 422 if form.errors else 200
     return templates.TemplateResponse(
@@ -208,44 +217,90 @@ def _form_page(
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project_dashboard(
-    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+    request: Request, project_id: int, db: SessionDep, principal: SignedIn
 ) -> Response:
-    """Progress, throughput, per-worker counts by pseudonym, and time per item."""
-    if principal is None:
-        return to_login()
+    """Progress, throughput, per-worker counts by pseudonym, time per item, the budget and
+    the pay line workers see."""
     project = _project_for(request, db, principal, project_id, policies.read_project_data)
     if isinstance(project, Response):
         return project
+    return _dashboard_page(request, db, principal, project)
+
+
+def _dashboard_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    project: Project,
+    fund_errors: dict[str, str] | None = None,
+    amount: str = "",
+) -> Response:
     context = _context(
         principal,
         project=project,
         stats=dashboard.dashboard(db, project),
         can_manage=_can_manage(principal, project),
+        budget=pay_service.budget(db, project),
+        money=money,
+        errors=fund_errors or {},
+        amount=amount,
+        funded=request.query_params.get("funded") == "1",
     )
-    return templates.TemplateResponse(request, "client/dashboard.html", context)
+    status = 422 if fund_errors else 200
+    return templates.TemplateResponse(request, "client/dashboard.html", context, status_code=status)
+
+
+@router.post("/projects/{project_id}/fund", response_class=HTMLResponse)
+async def fund_project(
+    request: Request, project_id: int, db: SessionDep, principal: SignedIn
+) -> Response:
+    """Funding in major units, through the same service and FundingIn checks as the API;
+    owners and managers only."""
+    data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_form_csrf(principal, data.get("csrf_token", ""))
+    project = _project_for(request, db, principal, project_id, policies.manage_project)
+    if isinstance(project, Response):
+        return project
+    text = data.get("amount", "").strip()
+    errors: dict[str, str] = {}
+    minor = project_settings.to_minor(errors.setdefault, "f-amount", text, project.currency)
+    if not errors:
+        try:
+            body = FundingIn(amount_minor=minor or 0, currency=project.currency)
+            pay_service.fund(db, project, body.amount_minor, body.currency, principal.id)
+        except ValidationError:
+            errors["f-amount"] = _funding_message(project.currency)
+        except FairlabelError as error:
+            db.rollback()
+            errors["f-amount"] = error.message
+    if errors:
+        return _dashboard_page(request, db, principal, project, errors, text)
+    return RedirectResponse(f"/projects/{project.id}?funded=1#budget-heading", status_code=303)
+
+
+def _funding_message(currency: str) -> str:
+    """FundingIn's bounds in major units, as the form asks for them."""
+    most = money(MAX_AMOUNT, currency)
+    return f"expected an amount above 0 and at most {most}"
 
 
 @router.get("/projects/{project_id}/edit", response_class=HTMLResponse)
 def edit_project_form(
-    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+    request: Request, project_id: int, db: SessionDep, principal: SignedIn
 ) -> Response:
-    if principal is None:
-        return to_login()
     project = _project_for(request, db, principal, project_id, policies.manage_project)
     if isinstance(project, Response):
         return project
     versions = project_service.list_guidelines(db, project.id)
     form = builder.form_from_project(project, versions[0].body if versions else "")
-    return _form_page(request, principal, form, project=project)
+    return _form_page(request, db, principal, form, project=project)
 
 
 @router.post("/projects/{project_id}/edit", response_class=HTMLResponse)
 async def update_project(
-    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+    request: Request, project_id: int, db: SessionDep, principal: SignedIn
 ) -> Response:
     """Through projects.service.update_project with the API's ProjectUpdate, like PATCH."""
-    if principal is None:
-        return to_login()
     data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_form_csrf(principal, data.get("csrf_token", ""))
     project = _project_for(request, db, principal, project_id, policies.manage_project)
@@ -263,17 +318,13 @@ async def update_project(
 
     saved = _save(db, principal, form, save)
     if saved is None:
-        return _form_page(request, principal, form, project=project)
+        return _form_page(request, db, principal, form, project=project)
     return RedirectResponse(f"/projects/{saved.id}", status_code=303)
 
 
 @router.get("/projects/{project_id}/import", response_class=HTMLResponse)
-def import_page(
-    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
-) -> Response:
+def import_page(request: Request, project_id: int, db: SessionDep, principal: SignedIn) -> Response:
     """The upload form; the browser posts the file to the import API itself."""
-    if principal is None:
-        return to_login()
     project = _project_for(request, db, principal, project_id, policies.manage_project)
     if isinstance(project, Response):
         return project
@@ -282,12 +333,8 @@ def import_page(
 
 
 @router.get("/projects/{project_id}/export", response_class=HTMLResponse)
-def export_page(
-    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
-) -> Response:
+def export_page(request: Request, project_id: int, db: SessionDep, principal: SignedIn) -> Response:
     """Every registered format, those this project cannot fill marked with the reason."""
-    if principal is None:
-        return to_login()
     project = _project_for(request, db, principal, project_id, policies.read_project_data)
     if isinstance(project, Response):
         return project

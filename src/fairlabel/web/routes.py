@@ -20,6 +20,7 @@ from fairlabel.errors import FairlabelError, Forbidden, Unauthorized
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.projects import service as project_service
 from fairlabel.web import service
+from fairlabel.workforce import service as workforce_service
 
 WEB_DIR = Path(__file__).parent
 LOGIN_CSRF_COOKIE = "fairlabel_login_csrf"
@@ -37,6 +38,20 @@ def page_principal(request: Request, db: SessionDep) -> Principal | None:
 
 
 PagePrincipal = Annotated[Principal | None, Depends(page_principal)]
+
+
+class SignInRequired(Exception):
+    """A page for signed-in people only was asked for without a browser session."""
+
+
+def signed_in(principal: PagePrincipal) -> Principal:
+    """The signed-in person; a visitor is sent to the sign-in form (see mount_web)."""
+    if principal is None:
+        raise SignInRequired
+    return principal
+
+
+SignedIn = Annotated[Principal, Depends(signed_in)]
 
 
 def check_form_csrf(principal: Principal, sent: str) -> None:
@@ -111,22 +126,30 @@ def logout(
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: SessionDep, principal: PagePrincipal) -> Response:
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
+def home(request: Request, db: SessionDep, principal: SignedIn) -> Response:
     return templates.TemplateResponse(request, "home.html", _home_context(db, principal))
 
 
 def _home_context(db: Session, principal: Principal) -> dict[str, object]:
     org_ids = None if principal.is_operator else list(principal.roles)
     projects = project_service.list_projects(db, org_ids, include_active=principal.is_worker)
+    not_open = _not_open_to(db, principal)
     return {
         "principal": principal,
         "projects": projects,
-        "workable": {p.id for p in projects if _can_work(principal, p)},
+        "workable": {p.id for p in projects if _can_work(principal, p) and p.id not in not_open},
+        "not_open": not_open,
         "describe_question": service.describe_question,
         "csrf_token": principal.csrf_token,
     }
+
+
+def _not_open_to(db: Session, principal: Principal) -> dict[int, list[str]]:
+    """For a worker: each active project they are not eligible for, with what is missing."""
+    if not principal.is_worker:
+        return {}
+    listed = workforce_service.my_projects(db, principal.id)
+    return {p.project_id: [u.message for u in p.unmet] for p in listed if not p.eligible}
 
 
 def _can_work(principal: Principal, project: Project) -> bool:
@@ -135,11 +158,9 @@ def _can_work(principal: Principal, project: Project) -> bool:
 
 @router.get("/projects/{project_id}/guidelines", response_class=HTMLResponse)
 def guidelines_page(
-    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
+    request: Request, project_id: int, db: SessionDep, principal: SignedIn
 ) -> Response:
     """The current guidelines as a page of their own, to read before taking a task."""
-    if principal is None:
-        return to_login()
     project = _visible_project(request, db, principal, project_id)
     if isinstance(project, Response):
         return project
@@ -157,13 +178,9 @@ def guidelines_page(
 
 
 @router.get("/projects/{project_id}/work", response_class=HTMLResponse)
-def work_page(
-    request: Request, project_id: int, db: SessionDep, principal: PagePrincipal
-) -> Response:
+def work_page(request: Request, project_id: int, db: SessionDep, principal: SignedIn) -> Response:
     """The labelling workspace: a shell page that loads the built bundle, which then talks
     to the API with the session cookie and the CSRF token passed here."""
-    if principal is None:
-        return to_login()
     project = _visible_project(request, db, principal, project_id)
     if isinstance(project, Response):
         return project
@@ -179,6 +196,18 @@ def work_page(
             else "Only worker accounts take labelling tasks."
         )
         return page_error(request, context, 403, "You cannot label here", reason)
+    return workspace_shell(request, db, project, context, "work.html")
+
+
+def workspace_shell(
+    request: Request,
+    db: Session,
+    project: Project,
+    context: dict[str, object],
+    template: str,
+) -> Response:
+    """A page that loads the built workspace bundle (labelling or review) with the current
+    guidelines beside it; without a build, a page that says how to make one."""
     bundle = service.workspace_bundle()
     if bundle is None:
         return templates.TemplateResponse(request, "work_unbuilt.html", context, status_code=503)
@@ -187,7 +216,11 @@ def work_page(
         "bundle": bundle,
         "guidelines": service.render_markdown(versions[0].body) if versions else None,
     }
-    return templates.TemplateResponse(request, "work.html", context)
+    return templates.TemplateResponse(request, template, context)
+
+
+async def _to_login_on_sign_in_required(_request: Request, _exc: Exception) -> Response:
+    return to_login()
 
 
 def to_login() -> Response:
@@ -219,7 +252,28 @@ def mount_web(app: FastAPI) -> None:
     static = WEB_DIR / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")
-    from fairlabel.web.client import router as client_router  # it imports this module
+    from fairlabel.web.appeals import router as appeals_router
+    from fairlabel.web.client import router as client_router  # they import this module
+    from fairlabel.web.earnings import router as earnings_router
+    from fairlabel.web.gold import router as gold_router
+    from fairlabel.web.history import router as history_router
+    from fairlabel.web.operator import router as operator_router
+    from fairlabel.web.profile import router as profile_router
+    from fairlabel.web.qualification import router as qualification_router
+    from fairlabel.web.quality import router as quality_router
+    from fairlabel.web.review import router as review_router
+    from fairlabel.web.wellness import router as wellness_router
 
+    app.add_exception_handler(SignInRequired, _to_login_on_sign_in_required)
     app.include_router(router)
     app.include_router(client_router)
+    app.include_router(earnings_router)
+    app.include_router(gold_router)
+    app.include_router(history_router)
+    app.include_router(quality_router)
+    app.include_router(review_router)
+    app.include_router(wellness_router)
+    app.include_router(appeals_router)
+    app.include_router(operator_router)
+    app.include_router(profile_router)
+    app.include_router(qualification_router)
