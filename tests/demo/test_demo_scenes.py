@@ -94,4 +94,3 @@ def test_polygons_match_their_boxes(scenes: list[Scene]) -> None:
             assert max(xs) == pytest.approx(obj.x + obj.width, abs=1.5)
             assert min(ys) == pytest.approx(obj.y, abs=1.5)
             assert max(ys) == pytest.approx(obj.y + obj.height, abs=1.5)
-

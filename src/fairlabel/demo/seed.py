@@ -1,5 +1,8 @@
-"""`fairlabel demo`: an organization, an owner, three workers, and two active projects built
-from generated data (shape scenes for boxes, support tickets for classification and NER).
+"""`fairlabel demo`: an organization, an owner, three workers, and three active projects built
+from generated data: shape scenes (boxes, with a model's suggested boxes), support tickets
+(classification, rating and entities, with hidden gold tickets, suggested categories and a
+review stage), and assistant replies (pairwise preference, issue labels, a comment).
+Each project is paid above every shipped pay floor and funded before it is activated.
 Seeding twice changes nothing: the second run only reprints the logins."""
 
 import io
@@ -8,19 +11,23 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from fairlabel.assist import service as assist_service
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
-from fairlabel.demo.scenes import SHAPE_LABELS, generate_scenes
-from fairlabel.demo.tickets import CATEGORIES, ENTITY_LABELS, PRIORITIES, generate_tickets
+from fairlabel.demo import pay as demo_pay
+from fairlabel.demo.replies import ISSUES, generate_comparisons
+from fairlabel.demo.scenes import SHAPE_LABELS, Scene, generate_scenes
+from fairlabel.demo.tickets import CATEGORIES, ENTITY_LABELS, PRIORITIES, Ticket, generate_tickets
 from fairlabel.items import service as item_service
 from fairlabel.models import Project, User
 from fairlabel.organizations import service as org_service
 from fairlabel.projects import service as project_service
-from fairlabel.projects.schemas import ProjectCreate, QuestionIn
+from fairlabel.projects.schemas import ProjectCreate, QuestionIn, WorkflowStage
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "fairlabel-demo"
 DEMO_OWNER = ("owner@demo.fairlabel.org", "Olu Owner")
+DEMO_OPERATOR = ("operator@demo.fairlabel.org", "Oda Operator")
 DEMO_WORKERS = (
     ("amina@demo.fairlabel.org", "Amina", "KE"),
     ("ravi@demo.fairlabel.org", "Ravi", "IN"),
@@ -50,24 +57,40 @@ class DemoLogin:
 
 def demo_logins() -> list[DemoLogin]:
     owner = DemoLogin("owner", DEMO_OWNER[0], DEMO_PASSWORD)
-    return [owner] + [
+    operator = DemoLogin("operator (payouts, appeals, report)", DEMO_OPERATOR[0], DEMO_PASSWORD)
+    return [owner, operator] + [
         DemoLogin(f"worker ({country})", email, DEMO_PASSWORD)
         for email, _name, country in DEMO_WORKERS
     ]
 
 
 def seed_demo(
-    db: Session, settings: Settings, *, images: int = 24, tickets: int = 120, seed: int = 7
+    db: Session,
+    settings: Settings,
+    *,
+    images: int = 24,
+    tickets: int = 120,
+    comparisons: int = 40,
+    seed: int = 7,
 ) -> list[DemoLogin]:
     if org_service.organization_by_slug(db, DEMO_SLUG) is not None:
         return demo_logins()
     organization = org_service.create_organization(db, "Demo Robotics", DEMO_SLUG)
     owner = auth_service.create_user(db, DEMO_OWNER[0], DEMO_PASSWORD, DEMO_OWNER[1])
     org_service.add_member(db, organization.id, owner.email, "owner")
+    auth_service.create_user(
+        db, DEMO_OPERATOR[0], DEMO_PASSWORD, DEMO_OPERATOR[1], is_operator=True
+    )
     for email, name, country in DEMO_WORKERS:
         auth_service.create_user(db, email, DEMO_PASSWORD, name, worker_country=country)
-    _seed_shapes(db, settings, organization.id, owner, images, seed)
-    _seed_tickets(db, organization.id, owner, tickets, seed)
+    demo_pay.prepare(db)
+    projects = [
+        _seed_shapes(db, settings, organization.id, owner, images, seed),
+        _seed_tickets(db, organization.id, owner, tickets, seed),
+        _seed_replies(db, organization.id, owner, comparisons, seed),
+    ]
+    for project in projects:
+        demo_pay.fund_and_activate(db, project, owner)
     return demo_logins()
 
 
@@ -89,15 +112,42 @@ def _seed_shapes(
                 )
             ],
             guidelines=SHAPES_GUIDELINES,
-            status="active",
+            **demo_pay.pay_settings("bbox"),
         ),
         owner,
     )
+    rng = random.Random(seed)
+    suggestions = []
     for number, scene in enumerate(generate_scenes(count, seed), start=1):
-        item_service.import_media_file(
+        item = item_service.import_media_file(
             db, settings, project, f"scene_{number:03d}.png", io.BytesIO(scene.png), "image/png"
         )
+        boxes = _detector_boxes(scene, rng)
+        suggestions.append(
+            assist_service.suggestion_row(
+                project.id, item.id, "objects", boxes, round(rng.uniform(0.6, 0.95), 2), DETECTOR
+            )
+        )
+    assist_service.upsert(db, suggestions)
     return project
+
+
+DETECTOR = "shape-detector-demo"
+
+
+def _detector_boxes(scene: Scene, rng: random.Random) -> list[dict[str, object]]:
+    """What a decent but imperfect detector would say: boxes a few pixels off, and now and
+    then a shape missed, so that workers have something to fix."""
+    boxes: list[dict[str, object]] = []
+    for shape in scene.objects:
+        if rng.random() < 0.15:
+            continue
+        dx, dy = rng.randint(-3, 3), rng.randint(-3, 3)
+        x, y = max(0, shape.x + dx), max(0, shape.y + dy)
+        width = min(shape.width + rng.randint(-3, 3), scene.width - x)
+        height = min(shape.height + rng.randint(-3, 3), scene.height - y)
+        boxes.append({"x": x, "y": y, "width": width, "height": height, "label": shape.label})
+    return boxes
 
 
 def _seed_tickets(db: Session, organization_id: int, owner: User, count: int, seed: int) -> Project:
@@ -130,21 +180,103 @@ def _seed_tickets(db: Session, organization_id: int, owner: User, count: int, se
             ],
             guidelines=TICKETS_GUIDELINES,
             overlap=2,
-            status="active",
+            workflow=[WorkflowStage(stage="review", sample_rate=0.5)],
+            gold_rate=0.1,
+            **demo_pay.pay_settings("label"),
         ),
         owner,
     )
     rng = random.Random(seed)
     rows = (
+        (line, _ticket_row(line, ticket, rng))
+        for line, ticket in enumerate(generate_tickets(count, seed), start=1)
+    )
+    item_service.import_rows(db, project, rows, skip_invalid=False)
+    return project
+
+
+GOLD_TICKETS = 8
+
+
+def _ticket_row(line: int, ticket: Ticket, rng: random.Random) -> dict[str, object]:
+    """The first tickets are hidden gold; a keyword model suggests a category for the rest,
+    right about four times in five."""
+    row: dict[str, object] = {
+        "external_id": f"ticket-{line:04d}",
+        "fields": {"text": ticket.text},
+        "priority": rng.randint(0, 2),
+    }
+    if line <= GOLD_TICKETS:
+        row["gold"] = {
+            "category": ticket.category,
+            "urgency": PRIORITIES.index(ticket.priority) + 1,
+            "entities": [
+                {"start": e.start, "end": e.end, "label": e.label} for e in ticket.entities
+            ],
+        }
+        return row
+    guess = ticket.category if rng.random() < 0.8 else rng.choice(CATEGORIES)
+    row["suggestions"] = [
+        {
+            "question": "category",
+            "answer": guess,
+            "score": round(rng.uniform(0.5, 0.9), 2),
+            "agent": "keyword-model-demo",
+        }
+    ]
+    return row
+
+
+REPLIES_GUIDELINES = """# Assistant replies: which is better?
+
+## Preference
+Pick the reply that answers the question correctly, safely and to the point. Pick *tie* only
+when both are equally good, *both bad* when neither should be shown to a user.
+
+## Issues
+Tick every issue of the **worse** reply: a factual error, vagueness, unsafe advice, or
+wandering off topic.
+"""
+
+
+def _seed_replies(db: Session, organization_id: int, owner: User, count: int, seed: int) -> Project:
+    project = project_service.create_project(
+        db,
+        ProjectCreate(
+            organization_id=organization_id,
+            name="Assistant replies: compare",
+            description="Read a short chat, pick the better of two replies and name the issues.",
+            questions=[
+                QuestionIn(
+                    name="better",
+                    type="pairwise",
+                    prompt="Which reply is better?",
+                    settings={"field": "responses"},
+                ),
+                QuestionIn(
+                    name="issues",
+                    type="multi_label",
+                    prompt="Issues of the worse reply",
+                    required=False,
+                    settings={"labels": ISSUES},
+                ),
+                QuestionIn(name="why", type="text", prompt="Why? (optional)", required=False),
+            ],
+            guidelines=REPLIES_GUIDELINES,
+            overlap=3,
+            **demo_pay.pay_settings("pairwise"),
+        ),
+        owner,
+    )
+    rows = (
         (
             line,
             {
-                "external_id": f"ticket-{line:04d}",
-                "fields": {"text": ticket.text},
-                "priority": rng.randint(0, 2),
+                "external_id": f"reply-{line:03d}",
+                "fields": {"messages": item.messages, "responses": item.responses},
             },
         )
-        for line, ticket in enumerate(generate_tickets(count, seed), start=1)
+        for line, item in enumerate(generate_comparisons(count, seed), start=1)
     )
     item_service.import_rows(db, project, rows, skip_invalid=False)
     return project
