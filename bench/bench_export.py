@@ -16,14 +16,15 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import text
 
 from bench.common import (
     Server,
+    advance_sequences,
     analyze,
     bulk_insert,
     driver_timestamp,
     fresh_settings,
+    insert_workers,
     median,
     running_server,
 )
@@ -79,7 +80,7 @@ def populate(settings: Settings, count: int) -> tuple[int, str]:
     database = Database(settings)
     try:
         project_id, secret, password_hash = _project(database)
-        workers = _workers(database, password_hash)
+        workers = insert_workers(database, WORKERS, password_hash)
         stamp = driver_timestamp(database, utcnow())
         bulk_insert(database, "items", ITEM_COLUMNS, _items(project_id, count, stamp))
         expires = driver_timestamp(database, utcnow() + timedelta(hours=1))
@@ -87,7 +88,7 @@ def populate(settings: Settings, count: int) -> tuple[int, str]:
         bulk_insert(database, "assignments", ASSIGNMENT_COLUMNS, assignments)
         annotations = _annotations(project_id, count, workers, stamp)
         bulk_insert(database, "annotations", ANNOTATION_COLUMNS, annotations)
-        _advance_sequences(database)
+        advance_sequences(database, ID_TABLES)
         analyze(database)
     finally:
         database.dispose()
@@ -109,25 +110,6 @@ def _project(database: Database) -> tuple[int, str, str]:
         _token, secret = auth_service.create_token(db, owner, "bench")
         db.flush()
         return project.id, secret, owner.password_hash
-
-
-def _workers(database: Database, password_hash: str) -> list[int]:
-    """Worker accounts inserted directly: argon2 per user would dominate a small run."""
-    with database.session() as db:
-        first: Any = db.scalar(text("SELECT max(id) FROM users"))
-    ids = list(range(int(first or 0) + 1, int(first or 0) + 1 + WORKERS))
-    now = driver_timestamp(database, utcnow())
-    users = [
-        (i, f"w{i}@bench.test", f"w{i}", f"W-BENCH{i:04d}", password_hash, False, True, now)
-        for i in ids
-    ]
-    columns = ("id", "email", "display_name", "pseudonym", "password_hash")
-    bulk_insert(database, "users", (*columns, "is_operator", "is_active", "created_at"), users)
-    rows = [(i, "KE", "[]", "[]", now) for i in ids]
-    bulk_insert(
-        database, "workers", ("user_id", "country", "languages", "skills", "created_at"), rows
-    )
-    return ids
 
 
 def _items(project_id: int, count: int, stamp: Any) -> Iterator[tuple[Any, ...]]:
@@ -163,19 +145,6 @@ def _annotations(
         }
         answers = orjson.dumps({"objects": [box]}).decode()
         yield (i, i, project_id, i, workers[i % WORKERS], 1, True, answers, 1, 4200, stamp)
-
-
-def _advance_sequences(database: Database) -> None:
-    """Explicit ids leave PostgreSQL's sequences behind; later inserts must not collide."""
-    if database.is_sqlite:
-        return
-    with database.session() as db:
-        for table in ID_TABLES:
-            db.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
-                )
-            )
 
 
 def download(server: Server, url: str, token: str, fmt: str) -> tuple[float, float, int]:

@@ -28,7 +28,7 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a plain script
 
-from bench.common import fresh_settings, percentile, running_server
+from bench.common import fresh_settings, percentile, running_server, worker_tokens
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
 from fairlabel.db import Database
@@ -90,13 +90,7 @@ def create_project(database: Database, workers: int) -> tuple[int, list[str]]:
             guidelines="Label the sentiment.",
         )
         project = project_service.create_project(db, body, owner)
-        tokens = []
-        for n in range(workers):
-            user = auth_service.create_user(
-                db, f"w{n}@bench.test", "benchmark-pass", is_worker=True
-            )
-            tokens.append(auth_service.create_token(db, user, "bench")[1])
-        return project.id, tokens
+        return project.id, worker_tokens(db, workers, "bench.test")
 
 
 def item_rows(project_id: int, count: int, stamp: Any) -> Iterator[tuple[Any, ...]]:
@@ -247,6 +241,13 @@ def server_cpu_seconds(pid: int) -> float:
     return sum(t.user + t.system for t in times)
 
 
+def own_cpu_seconds() -> float:
+    """CPU time of this process, whose client threads share the machine with the server:
+    on two cores, what they use is a ceiling on the server's throughput."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
 def show_plan(database: Database, project_id: int) -> str:
     """The planner's choice for the queue head on this data, to print beside the figures."""
     from fairlabel.queue.service import queue_head
@@ -295,6 +296,7 @@ def report(settings: Settings, args: argparse.Namespace) -> None:
             latency_phase(per_client),
         )
         cpu_before = server_cpu_seconds(server.process.pid)
+        client_before = own_cpu_seconds()
         elapsed = run_clients(
             server.url,
             tokens[args.latency_clients :],
@@ -303,6 +305,7 @@ def report(settings: Settings, args: argparse.Namespace) -> None:
             throughput_phase(args.seconds),
         )
         server_cpu = server_cpu_seconds(server.process.pid) - cpu_before
+        client_cpu = own_cpu_seconds() - client_before
     over, drift = over_overlap(database, project_id)
     print(f"[{backend}] queue head plan after the run: {show_plan(database, project_id)}")
     database.dispose()
@@ -317,7 +320,8 @@ def report(settings: Settings, args: argparse.Namespace) -> None:
     print(
         f"[{backend}] (b) next+submit with {args.clients} workers for {elapsed:.1f} s: "
         f"{cycles.cycles} cycles, {per_s:.0f} cycles/s (target >= 300); server CPU "
-        f"{server_cpu / max(1, cycles.cycles) * 1000:.1f} ms per cycle; machine load average "
+        f"{server_cpu / max(1, cycles.cycles) * 1000:.2f} ms per cycle (these clients "
+        f"{client_cpu / max(1, cycles.cycles) * 1000:.2f} ms); machine load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(

@@ -55,8 +55,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, workers: int = 1) -> Iterator["Server"]:
-    """`fairlabel serve` in a subprocess, stopped on exit."""
+def running_server(
+    settings: Settings, workers: int = 1, factory: str = "fairlabel.app:create_app"
+) -> Iterator["Server"]:
+    """`fairlabel serve` in a subprocess, stopped on exit; `factory` may name a variant app."""
     port = free_port()
     env = {
         **os.environ,
@@ -68,7 +70,7 @@ def running_server(settings: Settings, workers: int = 1) -> Iterator["Server"]:
             sys.executable,
             "-m",
             "uvicorn",
-            "fairlabel.app:create_app",
+            factory,
             "--factory",
             "--host",
             "127.0.0.1",
@@ -183,3 +185,48 @@ def analyze(database: Database) -> None:
     with database.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
+
+
+def insert_workers(database: Database, count: int, password_hash: str) -> list[int]:
+    """Worker accounts inserted directly (argon2 per user would dominate a run), all with
+    one password hash; answers their ids."""
+    with database.session() as db:
+        first: Any = db.scalar(text("SELECT max(id) FROM users"))
+    ids = list(range(int(first or 0) + 1, int(first or 0) + 1 + count))
+    now = driver_timestamp(database, datetime.now(UTC))
+    users = [
+        (i, f"w{i}@bench.test", f"w{i}", f"W-BENCH{i:05d}", password_hash, False, True, now)
+        for i in ids
+    ]
+    columns = ("id", "email", "display_name", "pseudonym", "password_hash")
+    bulk_insert(database, "users", (*columns, "is_operator", "is_active", "created_at"), users)
+    rows = [(i, "KE", "[]", "[]", now) for i in ids]
+    bulk_insert(
+        database, "workers", ("user_id", "country", "languages", "skills", "created_at"), rows
+    )
+    return ids
+
+
+def advance_sequences(database: Database, tables: Iterable[str]) -> None:
+    """Explicit ids leave PostgreSQL's sequences behind; later inserts must not collide."""
+    if database.is_sqlite:
+        return
+    with database.session() as db:
+        for table in tables:
+            db.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+                )
+            )
+
+
+def worker_tokens(db: Any, count: int, domain: str) -> list[str]:
+    """`count` worker accounts with an API token each, the way the benchmarks' clients
+    call the API."""
+    from fairlabel.auth import service as auth_service
+
+    tokens = []
+    for n in range(count):
+        user = auth_service.create_user(db, f"w{n}@{domain}", "benchmark-pass", is_worker=True)
+        tokens.append(auth_service.create_token(db, user, "bench")[1])
+    return tokens
