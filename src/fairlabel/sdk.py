@@ -207,6 +207,12 @@ class Client:
         result: JSON = self._call("POST", f"/projects/{project_id}/funding", json=body)
         return result
 
+    def refund(self, project_id: int, amount_minor: int | None = None) -> JSON:
+        """Return unused budget to the organization (all of it when no amount is given)."""
+        body = {} if amount_minor is None else {"amount_minor": amount_minor}
+        result: JSON = self._call("POST", f"/projects/{project_id}/refunds", json=body)
+        return result
+
     def earnings(self) -> JSON:
         """This worker's pending, approved and paid totals, and the latest entries."""
         result: JSON = self._call("GET", "/me/earnings")

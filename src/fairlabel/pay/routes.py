@@ -24,6 +24,7 @@ from fairlabel.pay.schemas import (
     PayoutOut,
     RateIn,
     RateOut,
+    RefundIn,
     ReloadOut,
     SweepOut,
     Totals,
@@ -50,6 +51,21 @@ def fund_project(
     policies.manage_project(principal, project)
     funded = service.fund(db, project, body.amount_minor, body.currency, principal.id)
     return _budget_out(funded)
+
+
+@router.post(
+    "/projects/{project_id}/refunds",
+    operation_id="refund_project_budget",
+    status_code=status.HTTP_201_CREATED,
+)
+def refund_project(
+    project_id: int, body: RefundIn, principal: CurrentPrincipal, db: SessionDep
+) -> BudgetOut:
+    """Return unused escrow to the client (owner or manager); what tasks in progress may
+    still earn stays in the budget."""
+    project = project_service.get_project(db, project_id)
+    policies.manage_project(principal, project)
+    return _budget_out(service.refund(db, project, body.amount_minor, principal.id))
 
 
 @router.get("/projects/{project_id}/budget", operation_id="get_project_budget")

@@ -15,6 +15,12 @@ class FundingIn(BaseModel):
     currency: str = CURRENCY
 
 
+class RefundIn(BaseModel):
+    amount_minor: int | None = Field(
+        default=None, gt=0, le=MAX_AMOUNT, description="all of the unused budget when left out"
+    )
+
+
 class BudgetOut(BaseModel):
     """The escrow, what active leases may still draw from it, and what is left."""
 

@@ -16,7 +16,7 @@ from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from fairlabel.db import utcnow
-from fairlabel.errors import ValidationFailed
+from fairlabel.errors import Conflict, ValidationFailed
 from fairlabel.models import (
     Assignment,
     AssignmentStatus,
@@ -133,6 +133,39 @@ def fund(db: Session, project: Project, amount_minor: int, currency: str, actor_
         EntryKind.funded,
         project_id=project.id,
         memo="funded by the client",
+    )
+    post(db, legs, created_by_id=actor_id)
+    return budget(db, project)
+
+
+def refund(db: Session, project: Project, amount_minor: int | None, actor_id: int) -> Budget:
+    """Unused escrow back to the client: never what leases out now may still earn (a
+    worker's pay stays funded), all that is free when no amount is given."""
+    free = budget(db, project).available_minor
+    amount = free if amount_minor is None else amount_minor
+    if free <= 0:
+        raise Conflict(
+            "nothing in this budget is unused: what is left is held for tasks in progress",
+            field="amount_minor",
+            value=amount_minor,
+            expected="an unused budget above 0",
+        )
+    if amount > free:
+        raise ValidationFailed(
+            "more than the unused budget",
+            field="amount_minor",
+            value=amount_minor,
+            expected=f"at most {free} (the funded balance less what tasks in progress may earn)",
+        )
+    legs = transfer(
+        budget_account(project.id),
+        funding_account(project.organization_id),
+        project.currency,
+        amount,
+        EntryKind.refund,
+        project_id=project.id,
+        memo="unused budget returned to the client",
+        no_overdraft=True,
     )
     post(db, legs, created_by_id=actor_id)
     return budget(db, project)

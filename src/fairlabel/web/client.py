@@ -20,7 +20,7 @@ from fairlabel.exports import service as export_service
 from fairlabel.formats import format_names, get_format
 from fairlabel.models import Organization, Project, ProjectStatus
 from fairlabel.pay import service as pay_service
-from fairlabel.pay.schemas import MAX_AMOUNT, FundingIn
+from fairlabel.pay.schemas import MAX_AMOUNT, FundingIn, RefundIn
 from fairlabel.projects import service as project_service
 from fairlabel.projects.schemas import ProjectCreate, ProjectUpdate
 from fairlabel.web import builder, dashboard, project_settings
@@ -232,8 +232,8 @@ def _dashboard_page(
     db: Session,
     principal: Principal,
     project: Project,
-    fund_errors: dict[str, str] | None = None,
-    amount: str = "",
+    budget_errors: dict[str, str] | None = None,
+    amounts: dict[str, str] | None = None,
 ) -> Response:
     context = _context(
         principal,
@@ -242,11 +242,11 @@ def _dashboard_page(
         can_manage=_can_manage(principal, project),
         budget=pay_service.budget(db, project),
         money=money,
-        errors=fund_errors or {},
-        amount=amount,
-        funded=request.query_params.get("funded") == "1",
+        errors=budget_errors or {},
+        amounts=amounts or {},
+        done=request.query_params.get("budget", ""),
     )
-    status = 422 if fund_errors else 200
+    status = 422 if budget_errors else 200
     return templates.TemplateResponse(request, "client/dashboard.html", context, status_code=status)
 
 
@@ -256,30 +256,60 @@ async def fund_project(
 ) -> Response:
     """Funding in major units, through the same service and FundingIn checks as the API;
     owners and managers only."""
+    return await _budget_form(request, db, principal, project_id, "fund")
+
+
+@router.post("/projects/{project_id}/refund", response_class=HTMLResponse)
+async def refund_project(
+    request: Request, project_id: int, db: SessionDep, principal: SignedIn
+) -> Response:
+    """Unused budget back to the organization (blank: all of it), through RefundIn and the
+    API's service; owners and managers only."""
+    return await _budget_form(request, db, principal, project_id, "refund")
+
+
+async def _budget_form(
+    request: Request, db: Session, principal: Principal, project_id: int, action: str
+) -> Response:
+    """One handler for the budget card's two forms: the amount in major units, the API's
+    schema and service, and the error under the form's own field."""
     data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_form_csrf(principal, data.get("csrf_token", ""))
     project = _project_for(request, db, principal, project_id, policies.manage_project)
     if isinstance(project, Response):
         return project
+    element = "f-amount" if action == "fund" else "r-amount"
     text = data.get("amount", "").strip()
     errors: dict[str, str] = {}
-    minor = project_settings.to_minor(errors.setdefault, "f-amount", text, project.currency)
+    minor = project_settings.to_minor(errors.setdefault, element, text, project.currency)
     if not errors:
         try:
-            body = FundingIn(amount_minor=minor or 0, currency=project.currency)
-            pay_service.fund(db, project, body.amount_minor, body.currency, principal.id)
+            _move_budget(db, project, action, minor, principal.id)
         except ValidationError:
-            errors["f-amount"] = _funding_message(project.currency)
+            errors[element] = _amount_message(project.currency)
         except FairlabelError as error:
             db.rollback()
-            errors["f-amount"] = error.message
+            errors[element] = error.message
     if errors:
-        return _dashboard_page(request, db, principal, project, errors, text)
-    return RedirectResponse(f"/projects/{project.id}?funded=1#budget-heading", status_code=303)
+        return _dashboard_page(request, db, principal, project, errors, {element: text})
+    return RedirectResponse(
+        f"/projects/{project.id}?budget={action}ed#budget-heading", status_code=303
+    )
 
 
-def _funding_message(currency: str) -> str:
-    """FundingIn's bounds in major units, as the form asks for them."""
+def _move_budget(
+    db: Session, project: Project, action: str, minor: int | None, actor_id: int
+) -> None:
+    if action == "fund":
+        body = FundingIn(amount_minor=minor or 0, currency=project.currency)
+        pay_service.fund(db, project, body.amount_minor, body.currency, actor_id)
+    else:
+        refund = RefundIn(amount_minor=minor)
+        pay_service.refund(db, project, refund.amount_minor, actor_id)
+
+
+def _amount_message(currency: str) -> str:
+    """The amount's bounds in major units, as the forms ask for them."""
     most = money(MAX_AMOUNT, currency)
     return f"expected an amount above 0 and at most {most}"
 
