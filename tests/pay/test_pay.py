@@ -289,9 +289,16 @@ def test_measured_time_below_the_floor_raises_the_rate_and_tops_up(factory: Fact
     assert entry["kind"] == "top_up" and "raised from 15 to 37" in entry["memo"]
     assert next_task(factory.worker(), project["id"])["assignment"]["rate_minor"] == 37
     with factory.database.session(write=False) as db:
-        raised = db.execute(select(AuditEvent.kind, AuditEvent.data)).all()
+        raised = db.execute(
+            select(AuditEvent.kind, AuditEvent.data).where(AuditEvent.worker_id.is_(None))
+        ).all()
     assert [(kind, data["from"], data["to"]) for kind, data in raised] == [
         ("pay_rate_raised", 15, 37)
+    ]
+    # Each worker is told in their own audit trail, with what their past work was topped up by.
+    told = workers[0][0].get("/api/me/audit").json()["events"]
+    assert [(e["kind"], e["data"]["to"], e["data"]["topped_up_minor"]) for e in told] == [
+        ("pay_rate_raised", 37, 22)
     ]
 
 

@@ -10,6 +10,7 @@ costs a submit nothing in between), in the background job, and before each payou
 
 import logging
 import statistics
+from collections import defaultdict
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, exists, func, select
@@ -107,29 +108,34 @@ def enforce_floor(db: Session, project: Project) -> int | None:
         f"{', '.join(g.country for g in gaps)}; label rate raised from {rate} to {new_rate}"
     )
     project.rates = {**project.rates, "label": new_rate}
-    _top_up(db, project.id, new_rate, memo)
+    change = {
+        "from": rate,
+        "to": new_rate,
+        "currency": project.currency,
+        "median_seconds": round(seconds, 1),
+        "countries": [g.country for g in gaps],
+    }
     audit.record(
-        db,
-        worker_id=None,
-        kind=AuditKind.pay_rate_raised,
-        project_id=project.id,
-        data={
-            "from": rate,
-            "to": new_rate,
-            "currency": project.currency,
-            "median_seconds": round(seconds, 1),
-            "countries": [g.country for g in gaps],
-        },
+        db, worker_id=None, kind=AuditKind.pay_rate_raised, project_id=project.id, data=change
     )
+    for worker_id, owed in _top_up(db, project.id, new_rate, memo).items():
+        audit.record(
+            db,
+            worker_id=worker_id,
+            kind=AuditKind.pay_rate_raised,
+            project_id=project.id,
+            data={**change, "topped_up_minor": owed},
+        )
     return new_rate
 
 
-def _top_up(db: Session, project_id: int, rate: int, memo: str) -> None:
-    rows = db.execute(_toppable(rate), {"p_project": project_id}).all()
+def _top_up(db: Session, project_id: int, rate: int, memo: str) -> dict[int, int]:
+    """Post the top-ups; answers what each worker was owed, so each is told in their own
+    audit trail as well as by the entries' memo."""
+    rows = [row for row in db.execute(_toppable(rate), {"p_project": project_id}) if row.owed > 0]
     legs = [
         leg
         for row in rows
-        if row.owed > 0
         for leg in move(
             Payee(row.worker_id, project_id, row.currency, row.id),
             BUDGET,
@@ -141,6 +147,10 @@ def _top_up(db: Session, project_id: int, rate: int, memo: str) -> None:
     ]
     if legs:
         post(db, legs)
+    owed: dict[int, int] = defaultdict(int)
+    for row in rows:
+        owed[row.worker_id] += int(row.owed)
+    return dict(owed)
 
 
 def maybe_enforce(db: Session, project_id: int, assignment_id: int) -> None:
