@@ -6,7 +6,12 @@ import re
 
 from fastapi.testclient import TestClient
 
+from fairlabel.models import Project
+from fairlabel.pay import topups
+from tests.dueprocess.test_describe import SCRIPT
 from tests.factories import Factory
+from tests.pay.helpers import add_floor, paid_project
+from tests.pay.test_pay import labelled
 from tests.review.test_review import REJECT, label, review_task, reviewed_project, verdict
 from tests.web.helpers import sign_in
 from tests.workforce.test_tests import make_test
@@ -76,7 +81,8 @@ def test_an_appeal_filed_and_heard_through_the_pages(factory: Factory) -> None:
     client.post(
         "/feedback", data={"csrf_token": token, "kind": "complaint", "body": "Unclear guidelines"}
     )
-    assert "audit" in client.get("/audit").text and "appeal filed" in client.get("/audit").text
+    trail = client.get("/audit").text
+    assert "You appealed a decision" in trail and "You sent a complaint" in trail
     client.cookies.clear()
     sign_in(client, owner.email)
     token = csrf(client, "/operator")
@@ -89,3 +95,44 @@ def test_an_appeal_filed_and_heard_through_the_pages(factory: Factory) -> None:
     assert heard.status_code == 303, heard.text
     assert worker.get("/api/me/appeals").json()[0]["status"] == "upheld"
     assert client.get("/operator").status_code == 200
+
+
+def test_the_audit_trail_says_each_decision_in_words_with_a_link(factory: Factory) -> None:
+    _owner, project, _ids = reviewed_project(factory)
+    worker, reviewer = factory.worker(), factory.worker()
+    label(worker, project["id"])
+    verdict(reviewer, review_task(reviewer, project["id"]), **REJECT)
+    evidence = f"The comment on item 4 was {SCRIPT}, pasted into every answer."
+    operator = factory.user(operator=True)
+    issued = operator.post(
+        "/api/sanctions",
+        json={
+            "worker_id": worker.user_id,
+            "kind": "warning",
+            "reason_code": "harassment",
+            "evidence": evidence,
+        },
+    )
+    assert issued.status_code == 201, issued.text
+    sign_in(factory.client, worker.email)
+    page = factory.client.get("/audit").text
+    assert "Your work was rejected" in page and "You were given a warning" in page
+    assert "for the reason wrong_answer, citing the guideline section “Sarcasm”" in page
+    assert f"<td>{project['name']}</td>" in page
+    assert "Reason: Harassment (harassment)" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and SCRIPT not in page
+    assert page.count('<a href="/appeals">Appeal</a>') == 2
+    assert '"reason_code"' not in page and "{" not in page.split("<h1>")[1]
+
+
+def test_a_raised_pay_rate_shows_the_amounts_and_links_to_the_earnings(factory: Factory) -> None:
+    add_floor(factory.database, "US", "USD", 725)
+    _owner, project, _items = paid_project(factory, items=21, rates={"label": 15})
+    workers = [labelled(factory, project, time_ms=180_000)[0] for _ in range(20)]
+    with factory.database.session() as db:
+        assert topups.enforce_floor(db, db.get_one(Project, project["id"])) == 37
+    sign_in(factory.client, workers[0].email)
+    page = factory.client.get("/audit").text
+    assert "Pay rate raised to meet the pay floor" in page
+    assert "from 0.15 USD to 0.37 USD" in page and "topped up by 0.22 USD" in page
+    assert '<a href="/earnings">See your earnings</a>' in page

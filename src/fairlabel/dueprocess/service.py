@@ -123,6 +123,7 @@ def issue_sanction(
         data={
             "kind": body.kind.value,
             "reason_code": body.reason_code,
+            "evidence": body.evidence,
             "effective_at": effective_at.isoformat(),
             "fraud_proven": body.fraud_proven,
             "follows_complaint": bool(complaints),

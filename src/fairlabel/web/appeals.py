@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairlabel.auth.policies import Principal
@@ -14,10 +15,12 @@ from fairlabel.db import utcnow
 from fairlabel.deps import DatabaseDep, SessionDep, SettingsDep
 from fairlabel.dueprocess import audit, notices, service
 from fairlabel.dueprocess.audit import AuditKind
+from fairlabel.dueprocess.describe import describe
 from fairlabel.dueprocess.routes import settle_on_read
 from fairlabel.dueprocess.schemas import AppealIn, FeedbackIn
-from fairlabel.models import Worker
+from fairlabel.models import Project, Worker
 from fairlabel.review import service as review_service
+from fairlabel.web.earnings import money
 from fairlabel.web.profile import Render, act, context
 from fairlabel.web.routes import SignedIn, templates
 
@@ -132,11 +135,20 @@ def audit_page(
     principal: SignedIn,
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """Every decision about the signed-in person, newest first, paged."""
+    """Every decision about the signed-in person in plain words, newest first, paged."""
     events = audit.list_events(db, worker_id=principal.id, before=before, limit=PAGE_SIZE)
     values = context(
         principal,
-        events=events,
+        events=[(event, describe(event, money)) for event in events],
+        projects=_project_names(db, {e.project_id for e in events if e.project_id is not None}),
         older=events[-1].id if len(events) == PAGE_SIZE else None,
     )
     return templates.TemplateResponse(request, "audit.html", values)
+
+
+def _project_names(db: Session, ids: set[int]) -> dict[int, str]:
+    """One query for the page's few projects, so each row names its project, not an id."""
+    if not ids:
+        return {}
+    rows = db.execute(select(Project.id, Project.name).where(Project.id.in_(ids)))
+    return {project_id: name for project_id, name in rows}
