@@ -9,7 +9,6 @@ import pytest
 from fairlabel.dueprocess.audit import AuditKind
 from fairlabel.dueprocess.describe import DESCRIBERS, describe
 from fairlabel.dueprocess.schemas import AuditEventOut
-from fairlabel.web.earnings import money
 
 EVIDENCE = "Items 4, 9 and 12 were answered in under a second each with copied text."
 SCRIPT = "<script>alert(1)</script>"
@@ -230,7 +229,7 @@ CASES = [
 def test_each_kind_reads_as_a_sentence_with_its_facts(
     kind: AuditKind, data: dict[str, Any], title: str, facts: list[str], link: str | None
 ) -> None:
-    said = describe(event(kind, data), money)
+    said = describe(event(kind, data))
     assert said.title == title
     for fact in facts:
         assert fact in said.sentence, (fact, said.sentence)
@@ -245,30 +244,30 @@ def test_every_kind_has_a_describer() -> None:
 
 def test_money_uses_the_currency_decimals_and_a_rate_change_for_everyone_has_no_top_up() -> None:
     data = {key: value for key, value in PAY.items() if key != "topped_up_minor"}
-    said = describe(event(AuditKind.pay_rate_raised, {**data, "currency": "JPY"}), money)
+    said = describe(event(AuditKind.pay_rate_raised, {**data, "currency": "JPY"}))
     assert "from 15 JPY to 37 JPY" in said.sentence and "topped up" not in said.sentence
 
 
 @pytest.mark.parametrize("kind", list(AuditKind))
 def test_missing_keys_give_a_sentence_not_an_exception(kind: AuditKind) -> None:
-    said = describe(event(kind, {}, subject_id=None), money)
+    said = describe(event(kind, {}, subject_id=None))
     assert said.title and said.sentence and "None" not in said.sentence
 
 
 def test_mistyped_values_give_a_sentence_not_an_exception() -> None:
     odd = {"effective_at": "soon", "from": "15", "currency": 3, "countries": "US", "score": "a"}
     for kind in (AuditKind.sanction_issued, AuditKind.pay_rate_raised, AuditKind.notice):
-        said = describe(event(kind, odd), money)
+        said = describe(event(kind, odd))
         assert "not recorded" in said.sentence or "soon" in said.sentence
 
 
 def test_an_unknown_kind_is_named_by_its_kind() -> None:
-    said = describe(event("payout_held", {"anything": 1}), money)
+    said = describe(event("payout_held", {"anything": 1}))
     assert said.title == "Payout held" and "payout held" in said.sentence
     assert said.link is None
 
 
 def test_html_in_data_stays_plain_text() -> None:
     notice = {"country": None, "effective_at": "2026-12-20T00:00:00+00:00", "message": SCRIPT}
-    said = describe(event(AuditKind.notice, notice), money)
+    said = describe(event(AuditKind.notice, notice))
     assert said.sentence.endswith(f"The notice says: {SCRIPT}")

@@ -300,6 +300,9 @@ def test_measured_time_below_the_floor_raises_the_rate_and_tops_up(factory: Fact
     assert [(e["kind"], e["data"]["to"], e["data"]["topped_up_minor"]) for e in told] == [
         ("pay_rate_raised", 37, 22)
     ]
+    assert told[0]["summary"].startswith("Pay rate raised to meet the pay floor. The pay per item")
+    assert "went from 0.15 USD to 0.37 USD" in told[0]["summary"]
+    assert "topped up by 0.22 USD" in told[0]["summary"]
 
 
 # --- payouts ------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class AuditKind(StrEnum):
     pay_rate_raised = "pay_rate_raised"
 
 
-EVENT_ROW = tuple(AUDIT.c[name] for name in AuditEventOut.model_fields)
+EVENT_ROW = tuple(AUDIT.c[name] for name in AuditEventOut.model_fields if name != "summary")
 
 
 def record(

@@ -2,10 +2,9 @@
 facts its data carries (reasons, amounts, dates), and a link to where they can act on it.
 Old events may lack keys and new kinds may come before a describer: neither ever raises.
 
-Sentences are plain text; escaping them is the template's job. Money comes in as a formatter
-rather than being formatted here: the one formatter the pages use lives in the page layer
-(`fairlabel.web.earnings.money`), so passing it in reuses it while this module stays free of
-web imports and every amount on a page reads the same."""
+Sentences are plain text; escaping them is the template's job. Amounts are formatted by
+`fairlabel.pay.floors.money`, the one formatter of the pages too, so every amount a worker
+reads looks the same."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +14,7 @@ from typing import Any, NamedTuple
 from fairlabel.dueprocess.audit import AuditKind
 from fairlabel.dueprocess.schemas import AuditEventOut
 from fairlabel.dueprocess.service import SANCTION_REASONS
-
-#: An amount in minor units and its currency, as a person reads it ("0.37 USD").
-Money = Callable[[int, str], str]
+from fairlabel.pay.floors import money
 
 NOT_RECORDED = "not recorded"
 SANCTION_LABELS = {reason.code: reason.label for reason in SANCTION_REASONS}
@@ -54,7 +51,6 @@ class Facts:
     recorded" instead of raising, since the trail must show every event it holds."""
 
     event: AuditEventOut
-    money: Money
 
     def raw(self, key: str) -> Any:
         return self.event.data.get(key)
@@ -83,7 +79,7 @@ class Facts:
     def amount(self, key: str) -> str:
         value, currency = self.raw(key), self.raw("currency")
         if isinstance(value, int) and isinstance(currency, str) and currency:
-            return self.money(value, currency)
+            return money(value, currency)
         return f"an amount {NOT_RECORDED}"
 
     def number(self) -> str:
@@ -98,9 +94,15 @@ class Facts:
 Describer = Callable[[Facts], Described]
 
 
-def describe(event: AuditEventOut, money: Money) -> Described:
+def describe(event: AuditEventOut) -> Described:
     """The event in plain words; a kind without a describer is named by its kind."""
-    return DESCRIBERS.get(event.kind, _generic)(Facts(event, money))
+    return DESCRIBERS.get(event.kind, _generic)(Facts(event))
+
+
+def summarised(event: AuditEventOut) -> AuditEventOut:
+    """The event as the API returns it: with its title and sentence as `summary`."""
+    said = describe(event)
+    return event.model_copy(update={"summary": f"{said.title}. {said.sentence}"})
 
 
 def _generic(facts: Facts) -> Described:

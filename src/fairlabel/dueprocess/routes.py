@@ -13,6 +13,7 @@ from fairlabel.auth import policies
 from fairlabel.db import Database, utcnow
 from fairlabel.deps import CurrentPrincipal, DatabaseDep, SessionDep, SettingsDep
 from fairlabel.dueprocess import audit, notices, service
+from fairlabel.dueprocess.describe import summarised
 from fairlabel.dueprocess.schemas import (
     AppealDecision,
     AppealIn,
@@ -39,7 +40,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 def audit_page(events: list[AuditEventOut], limit: int) -> AuditPage:
     return AuditPage(
-        events=events,
+        events=[summarised(event) for event in events],
         next_before=events[-1].id if len(events) == limit else None,
     )
 

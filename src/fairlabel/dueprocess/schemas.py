@@ -161,6 +161,9 @@ class AuditEventOut(BaseModel):
     project_id: int | None
     data: dict[str, Any]
     created_at: datetime
+    summary: str = Field(
+        default="", description="the decision in plain words, as the worker's page says it"
+    )
 
 
 class AuditPage(BaseModel):

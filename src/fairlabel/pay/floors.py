@@ -37,6 +37,21 @@ def minor_units(currency: str) -> int:
     return int(10 ** MINOR_DIGITS.get(currency, 2))
 
 
+def _places(currency: str) -> int:
+    return MINOR_DIGITS.get(currency, 2)
+
+
+def major_units(amount_minor: int, currency: str) -> str:
+    """Exact major-unit text with no separators ("1234.50"), for payout files and forms."""
+    return f"{Decimal(amount_minor) / minor_units(currency):.{_places(currency)}f}"
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """An amount as people read it: major units with separators and the currency code
+    ("1,234.50 USD"); exact, never through a float."""
+    return f"{Decimal(amount_minor) / minor_units(currency):,.{_places(currency)}f} {currency}"
+
+
 class PayPolicy(Protocol):
     """What the floor check reads of a project (an ORM Project or a queue ProjectRow)."""
 

@@ -8,7 +8,6 @@ approved balance below zero: a run that would is refused whole, nothing changed.
 import csv
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
@@ -159,19 +158,13 @@ BATCH_COLUMNS = (
 )
 
 
-def _decimal(amount_minor: int, currency: str) -> str:
-    units = floors.minor_units(currency)
-    places = len(str(units)) - 1
-    return f"{Decimal(amount_minor) / units:.{places}f}"
-
-
 def batch_rows(payout: Payout, lines: Sequence[PayoutLine]) -> list[dict[str, Any]]:
     return [
         {
             "payout_id": payout.id,
             "worker": line.pseudonym,
             "payout_reference": line.payout_reference,
-            "amount": _decimal(line.amount_minor, line.currency),
+            "amount": floors.major_units(line.amount_minor, line.currency),
             "amount_minor": line.amount_minor,
             "currency": line.currency,
             "entries": line.entries,

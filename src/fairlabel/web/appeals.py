@@ -20,7 +20,6 @@ from fairlabel.dueprocess.routes import settle_on_read
 from fairlabel.dueprocess.schemas import AppealIn, FeedbackIn
 from fairlabel.models import Project, Worker
 from fairlabel.review import service as review_service
-from fairlabel.web.earnings import money
 from fairlabel.web.profile import Render, act, context
 from fairlabel.web.routes import SignedIn, templates
 
@@ -139,7 +138,7 @@ def audit_page(
     events = audit.list_events(db, worker_id=principal.id, before=before, limit=PAGE_SIZE)
     values = context(
         principal,
-        events=[(event, describe(event, money)) for event in events],
+        events=[(event, describe(event)) for event in events],
         projects=_project_names(db, {e.project_id for e in events if e.project_id is not None}),
         older=events[-1].id if len(events) == PAGE_SIZE else None,
     )

@@ -20,11 +20,11 @@ from fairlabel.exports import service as export_service
 from fairlabel.formats import format_names, get_format
 from fairlabel.models import Organization, Project, ProjectStatus
 from fairlabel.pay import service as pay_service
+from fairlabel.pay.floors import money
 from fairlabel.pay.schemas import MAX_AMOUNT, FundingIn, RefundIn
 from fairlabel.projects import service as project_service
 from fairlabel.projects.schemas import ProjectCreate, ProjectUpdate
 from fairlabel.web import builder, dashboard, project_settings
-from fairlabel.web.earnings import money
 from fairlabel.web.routes import (
     SignedIn,
     check_form_csrf,

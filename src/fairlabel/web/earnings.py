@@ -17,6 +17,7 @@ from fairlabel.deps import SessionDep, SettingsDep
 from fairlabel.errors import FairlabelError, ValidationFailed
 from fairlabel.models import Payout
 from fairlabel.pay import batches, earnings, floors, payouts, service
+from fairlabel.pay.floors import money
 from fairlabel.pay.schemas import FloorIn
 from fairlabel.web.profile import context as page_context
 from fairlabel.web.routes import (
@@ -29,13 +30,6 @@ from fairlabel.web.routes import (
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-
-
-def money(amount_minor: int, currency: str) -> str:
-    """An amount in major units with the currency's own number of decimals."""
-    units = floors.minor_units(currency)
-    places = len(str(units)) - 1
-    return f"{amount_minor / units:,.{places}f} {currency}"
 
 
 def pay_line(project: floors.PayPolicy) -> str:

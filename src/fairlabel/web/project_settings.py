@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 
 from fairlabel.models import Project, QualificationTier
 from fairlabel.pay import floors
+from fairlabel.pay.floors import money
 from fairlabel.projects.schemas import DEFAULT_REJECTION_REASONS
-from fairlabel.web.earnings import money, pay_line
+from fairlabel.web.earnings import pay_line
 from fairlabel.wellness import risks
 
 AddError = Callable[[str, str], object]
@@ -188,13 +189,6 @@ def to_minor(add: AddError, element: str, text: str, currency: str) -> int | Non
     return int(minor)
 
 
-def to_major(amount_minor: int, currency: str) -> str:
-    """Minor units as the plain major-unit text the form shows ("0.60", no separators)."""
-    units = floors.minor_units(currency)
-    places = len(str(units)) - 1
-    return f"{Decimal(amount_minor) / units:.{places}f}"
-
-
 def code_list(text: str) -> list[str]:
     return [code for code in re.split(r"[,\s]+", text) if code]
 
@@ -222,7 +216,9 @@ def from_project(project: Project) -> SettingsForm:
         max_overlap=_text(project.max_overlap),
         currency=project.currency,
         pay_basis=project.pay_basis,
-        rates={k: to_major(v, project.currency) for k, v in (project.rates or {}).items()},
+        rates={
+            k: floors.major_units(v, project.currency) for k, v in (project.rates or {}).items()
+        },
         estimated_seconds=str(project.estimated_seconds),
         review_deadline_hours=str(project.review_deadline_hours),
         countries=", ".join(eligibility.get("countries") or []),
