@@ -1,8 +1,8 @@
 """Review as reviewers and workers meet it in the browser: the worker's answers read-only
 in the labelling widgets, accept by keyboard, reject with a reason and a guideline section
-(never without), correct in the same widgets, the rework banner with the answers sent back,
-the verdict on the worker's history page, and the refusals (own work, no qualification,
-no such stage)."""
+(never without), correct in the same widgets (with undo and redo), the rework banner with
+the answers sent back, the verdict on the worker's history page, and the refusals (own
+work, no qualification, no such stage)."""
 
 from typing import Any
 
@@ -215,6 +215,35 @@ def test_reviewer_corrects_and_rejects_by_keyboard(
     assert rejection["reason_code"] == "wrong_answer"
     assert rejection["guideline_ref"] == "Sarcasm"
     assert rejection["comment"] == "Sarcasm reads as negative"
+
+
+def test_correction_has_undo_and_redo(session: Session, make_team: Any, factory: Factory) -> None:
+    team = reviewed_team(make_team)
+    label(team.worker, team.project_id, "positive")
+    session.sign_in(factory.worker())
+    open_review(session, team.project_id)
+    page = session.page
+    page.keyboard.press("Control+z")  # while only viewing there is nothing to undo
+    assert checked(session).endswith("positive")
+    page.keyboard.press("c")
+    page.keyboard.press("2")
+    page.keyboard.press("3")
+    assert checked(session).endswith("neutral")
+    page.keyboard.press("Control+z")
+    assert checked(session).endswith("negative")
+    page.keyboard.press("Control+z")
+    assert checked(session).endswith("positive")
+    page.keyboard.press("Control+z")  # nothing further back: the worker's answer stays
+    assert checked(session).endswith("positive")
+    page.keyboard.press("Control+Shift+z")
+    assert checked(session).endswith("negative")
+    page.keyboard.press("?")
+    assert "while correcting: undo / redo" in page.locator("dialog.fl-help").inner_text()
+    page.keyboard.press("?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".fl-empty")
+    (correction,) = project_reviews(team)
+    assert correction["corrected_answers"] == {"sentiment": "negative"}
 
 
 def test_review_never_shows_ones_own_work_and_esc_returns_the_task(

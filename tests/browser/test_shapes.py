@@ -45,6 +45,10 @@ def test_boxes_by_mouse_and_by_keyboard(session: Session, make_team: Any) -> Non
     item = upload_scene(team)
     open_image_task(session, team)
     page = session.page
+    # Not a risky item: the image is shown as it is, with nothing to reveal first.
+    assert page.locator("fl-shapes-widget[data-veiled], .fl-reveal").count() == 0
+    filter_ = page.eval_on_selector(".fl-shapes img", "img => getComputedStyle(img).filter")
+    assert filter_ == "none"
     # Mouse: the square's corners, as a fraction of the image (it is shown unscaled).
     page.locator("fl-shapes-widget").get_by_role("radio", name="square").click()
     mouse = page.mouse

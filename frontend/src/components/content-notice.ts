@@ -53,3 +53,21 @@ export function riskStrip(notice: ContentNotice): TemplateResult {
 export function revealButton(kind: string, onReveal: () => void): TemplateResult {
   return html`<button type="button" class="fl-reveal" @click=${onReveal}>Reveal this ${kind} <kbd>V</kbd></button>`;
 }
+
+/** An image or video of a risky item (an item field, or the image a question draws on): it
+ * carries `data-veiled` while blurred, and `reveal()` unblurs it alone. */
+export interface Revealable extends HTMLElement {
+  /** Unblur it; false when there was nothing to reveal. */
+  reveal(): boolean;
+}
+
+/** The V key: reveal the first image or video still blurred anywhere under `root`, in page
+ * order; false when none is. */
+export function revealNext(root: ParentNode): boolean {
+  return root.querySelector<Revealable>("[data-veiled]")?.reveal() ?? false;
+}
+
+/** Enter or Space on a blurred image reveals it. */
+export function isRevealKey(event: KeyboardEvent): boolean {
+  return event.key === "Enter" || event.key === " ";
+}

@@ -3,9 +3,9 @@
 import { html, LitElement, type PropertyValues } from "lit";
 import { PanZoom } from "../lib/panzoom";
 import type { Media } from "../types";
-import { revealButton } from "./content-notice";
+import { isRevealKey, revealButton, type Revealable } from "./content-notice";
 
-export class ImageView extends LitElement {
+export class ImageView extends LitElement implements Revealable {
   static override properties = {
     media: { attribute: false },
     label: {},
@@ -90,14 +90,9 @@ export class ImageView extends LitElement {
     if (img) this.panzoom?.fit(img.naturalWidth, img.naturalHeight);
   }
 
-  /** Enter or Space on a blurred image reveals it. */
-  private revealKey(event: KeyboardEvent): boolean {
-    return (event.key === "Enter" || event.key === " ") && this.reveal();
-  }
-
   private onKey(event: KeyboardEvent): void {
     if (event.key === "0") this.fit();
-    else if (!this.revealKey(event) && !this.panzoom?.handleKey(event)) return;
+    else if (!(isRevealKey(event) && this.reveal()) && !this.panzoom?.handleKey(event)) return;
     event.preventDefault();
     event.stopPropagation();
   }

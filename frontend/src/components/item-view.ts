@@ -112,11 +112,6 @@ export class ItemView extends LitElement {
     }
     return keyed(media.src, html`<fl-image-view .media=${media} label=${name} ?veiled=${this.veiled}></fl-image-view>`) as TemplateResult;
   }
-
-  /** Reveal the first image or video still blurred; false when none is. */
-  revealNext(): boolean {
-    return this.querySelector<HTMLElement & { reveal(): boolean }>("[data-veiled]")?.reveal() ?? false;
-  }
 }
 customElements.define("fl-item-view", ItemView);
 

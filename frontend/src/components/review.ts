@@ -1,14 +1,17 @@
 /** <fl-review>: the review workspace. Leases the oldest work waiting at a stage (never the
  * reviewer's own), shows the item and each question's widget read-only with the worker's
  * answers, and takes a verdict: A accepts, R rejects with a reason and the guideline section
- * it breaks, C makes the same widgets editable for a correction. Esc cancels a form or a
- * correction, and otherwise returns the task without penalty. */
+ * it breaks, C makes the same widgets editable for a correction, with undo and redo as when
+ * labelling. Esc cancels a form or a correction, and otherwise returns the task without
+ * penalty. */
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { Api, ApiError, describeError, splitFieldErrors } from "../lib/api";
 import { formatDuration, LeaseClock } from "../lib/clock";
 import { questionOfErrorField, withAnswer } from "../lib/fields";
+import { History } from "../lib/history";
 import type { Answers, ApiErrorBody, EarlierVerdict, ReviewTask, Shortcut, VerdictBody } from "../types";
 import type { AnswerDetail } from "../widgets/base";
+import { revealNext } from "./content-notice";
 import type { ItemView } from "./item-view";
 import type { RejectForm, Rejection } from "./reject-form";
 import "./reject-form";
@@ -23,12 +26,16 @@ import {
   isTyping,
   leaseTimer,
   leaveTextBox,
+  listenForUndo,
   openHelp,
   pseudonymTag,
   questionSection,
+  recordAnswers,
+  REVEAL_SHORTCUT,
   returnConfirm,
   taskLayout,
   toggleGuidelines,
+  UNDO_SHORTCUT,
   widgetAt,
 } from "./task-view";
 
@@ -39,9 +46,11 @@ const SHORTCUTS: Shortcut[] = [
   { keys: "R", does: "reject: pick the reason and the guideline section (number keys), Enter sends" },
   { keys: "C", does: "correct: the answers become editable, Enter sends the correction" },
   { keys: "1 … 9, 0", does: "while correcting: answer the active question" },
+  { ...UNDO_SHORTCUT, does: `while correcting: ${UNDO_SHORTCUT.does}` },
   { keys: "Tab / Shift+Tab", does: "move between questions and controls" },
   { keys: "Esc", does: "cancel the rejection or correction; else return the task without penalty (asks first)" },
   { keys: "G", does: "show or hide the guidelines" },
+  REVEAL_SHORTCUT,
   { keys: "?", does: "show or hide these shortcuts" },
 ];
 
@@ -95,6 +104,8 @@ export class Review extends LitElement {
   private lease: LeaseClock | null = null;
   private clock: ReturnType<typeof setInterval> | null = null;
   private reviewed = 0;
+  /** The reviewer's edits while correcting. */
+  private readonly history = new History<Answers>();
   private readonly listeners = new AbortController();
 
   constructor() {
@@ -126,6 +137,7 @@ export class Review extends LitElement {
     this.api = new Api(this.dataset["csrfToken"] ?? "");
     const signal = this.listeners.signal;
     document.addEventListener("keydown", (e) => this.onKey(e), { signal });
+    listenForUndo(signal, (redo) => this.undo(redo));
     this.addEventListener("fl-answer", (e) => this.onAnswer(e as CustomEvent<AnswerDetail>), { signal });
     this.addEventListener("fl-reject", (e) => void this.reject((e as CustomEvent<Rejection>).detail), { signal });
     this.addEventListener("fl-cancel", () => this.cancel(), { signal });
@@ -168,6 +180,7 @@ export class Review extends LitElement {
     this.alert = "";
     this.comment = "";
     this.active = 0;
+    this.history.clear();
     this.phase = "viewing";
   }
 
@@ -245,12 +258,23 @@ export class Review extends LitElement {
   private onAnswer(event: CustomEvent<AnswerDetail>): void {
     if (this.phase !== "correcting") return;
     const { name, value } = event.detail;
+    recordAnswers(this.history, this.answers, this.task?.assignment.questions ?? [], name);
     this.answers = withAnswer(this.answers, name, value);
     this.alert = "";
     if (this.errors[name]) {
       const { [name]: _gone, ...rest } = this.errors;
       this.errors = rest;
     }
+  }
+
+  /** Undo (or redo) an edit of the correction; false when not correcting. */
+  private undo(redo: boolean): boolean {
+    if (this.phase !== "correcting" || this.busy) return false;
+    const restored = this.history.step(this.answers, redo);
+    if (restored === undefined) return true;
+    this.answers = restored;
+    this.notice = redo ? "Redone." : "Undone.";
+    return true;
   }
 
   // --- errors -------------------------------------------------------------------------------
@@ -340,6 +364,7 @@ export class Review extends LitElement {
     if (event.altKey) return false;
     const key = event.key.toLowerCase();
     if (key === "g") return toggleGuidelines(this);
+    if (key === "v") return revealNext(this);
     if (this.phase === "expired" && key === "escape") return this.askReturnHandled();
     if (this.phase === "rejecting" && key === "escape") {
       this.cancel();
@@ -371,7 +396,7 @@ export class Review extends LitElement {
   /** While correcting, keys go to the active question's widget first, as when labelling. */
   private onCorrectionKey(event: KeyboardEvent, target: HTMLElement | undefined): boolean {
     if (event.key === "Enter") {
-      if (target && target.closest("a, .fl-toolbar button")) return false;
+      if (target && target.closest("a, .fl-toolbar button, .fl-reveal")) return false;
       void this.correct();
       return true;
     }

@@ -5,6 +5,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import { describeError, type ApiError } from "../lib/api";
 import { formatDuration } from "../lib/clock";
 import { fieldShownByWidget } from "../lib/fields";
+import type { History } from "../lib/history";
 import type { Answers, Assignment, Question, Shortcut } from "../types";
 import type { Widget } from "../widgets/base";
 import { isSupported, renderWidget } from "../widgets/registry";
@@ -16,6 +17,12 @@ const LEASE_WARNING_S = 120;
 /** Item fields that a question widget shows itself, which the item view leaves out. */
 export function fieldsShownByWidgets(questions: Question[]): Set<string> {
   return new Set(questions.map(fieldShownByWidget).filter((f): f is string => f !== null));
+}
+
+/** A risky item (one with a content warning): its images and videos start blurred, those of
+ * the item view and those a question widget shows alike. */
+export function isVeiled(assignment: Assignment): boolean {
+  return Boolean(assignment.content?.warning);
 }
 
 export interface QuestionState {
@@ -47,7 +54,7 @@ export function questionSection(assignment: Assignment, index: number, state: Qu
       ${question.prompt || question.name}
       ${question.required ? nothing : html`<span class="fl-hint">(optional)</span>`}
     </h2>
-    ${state.note ?? nothing} ${renderWidget(question, state.answers, assignment.item.fields, state.active, state.disabled)}
+    ${state.note ?? nothing} ${renderWidget(question, state.answers, assignment.item.fields, state.active, state.disabled, isVeiled(assignment))}
     ${state.error ? html`<p class="fl-field-error" id=${errorId} role="alert">${state.error}</p>` : nothing}
     ${isSupported(question.type) ? nothing : html`<p class="fl-hint">Return this task (Esc) if you cannot answer it.</p>`}
   </section>`;
@@ -71,7 +78,7 @@ export function taskLayout(assignment: Assignment, views: TemplateResult[], pref
         .fields=${assignment.item.fields}
         .meta=${assignment.item.meta}
         .omit=${fieldsShownByWidgets(assignment.questions)}
-        ?veiled=${Boolean(assignment.content?.warning)}
+        ?veiled=${isVeiled(assignment)}
       ></fl-item-view>
       ${onItem}
     </div>
@@ -157,6 +164,33 @@ export function helpDialog(root: HTMLElement, shortcuts: Shortcut[]): TemplateRe
     </table>
     <form method="dialog"><button type="submit" class="fl-primary">Close <kbd>Esc</kbd></button></form>
   </dialog>`;
+}
+
+/** Shortcuts of both workspaces, for their `?` overlays. */
+export const UNDO_SHORTCUT: Shortcut = { keys: "Ctrl+Z / Ctrl+Shift+Z", does: "undo / redo" };
+export const REVEAL_SHORTCUT: Shortcut = { keys: "V", does: "reveal the next blurred image or video (or Enter on it)" };
+
+/** Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y (Cmd on a Mac) on the page, caught before any widget library
+ * sees them: undo is the page's alone; inside a text box the browser's own undo. `step` undoes
+ * or redoes, and says false when the page has nothing to undo in its state (the key goes on). */
+export function listenForUndo(signal: AbortSignal, step: (redo: boolean) => boolean): void {
+  const onKey = (event: KeyboardEvent): void => {
+    const key = event.key.toLowerCase();
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || (key !== "z" && key !== "y")) return;
+    const target = event.composedPath()[0];
+    if (target instanceof HTMLElement && isTyping(target)) return;
+    if (!step(key === "y" || event.shiftKey)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  };
+  window.addEventListener("keydown", onKey, { signal, capture: true });
+}
+
+/** Keep the answers as they were before a change to question `name`: typing in a text
+ * question is one step per pause, every other change a step of its own. */
+export function recordAnswers(history: History<Answers>, before: Answers, questions: Question[], name: string): void {
+  const typed = questions.find((q) => q.name === name)?.type === "text";
+  history.record(before, typed ? name : null);
 }
 
 /** A text box, where keys type rather than command the workspace. */

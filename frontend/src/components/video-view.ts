@@ -2,13 +2,13 @@
  * and forward at the item's frame rate (meta `fps`, else 25), and speed from 0.5× to 2×. */
 import { html, LitElement } from "lit";
 import type { Media } from "../types";
-import { revealButton } from "./content-notice";
+import { revealButton, type Revealable } from "./content-notice";
 import { mediaPlaceholder } from "./image-view";
 import { formatTime, RATES, stepRate, type MediaCommand, type MediaPlayer } from "./media-keys";
 
 export const DEFAULT_FPS = 25;
 
-export class VideoView extends LitElement implements MediaPlayer {
+export class VideoView extends LitElement implements MediaPlayer, Revealable {
   static override properties = {
     media: { attribute: false },
     label: {},

@@ -17,7 +17,7 @@ import { History } from "../lib/history";
 import type { Answers, ApiErrorBody, Assignment, NextAssignment, Question, Shortcut, Suggestion } from "../types";
 import type { AnswerDetail } from "../widgets/base";
 import type { ItemView } from "./item-view";
-import { breakScreen, contentWarning, riskStrip } from "./content-notice";
+import { breakScreen, contentWarning, revealNext, riskStrip } from "./content-notice";
 import { reworkBanner } from "./rework-banner";
 import {
   confirmKey,
@@ -30,12 +30,16 @@ import {
   isTyping,
   leaseTimer,
   leaveTextBox,
+  listenForUndo,
   openHelp,
   pseudonymTag,
   questionSection,
+  recordAnswers,
+  REVEAL_SHORTCUT,
   returnConfirm,
   taskLayout,
   toggleGuidelines,
+  UNDO_SHORTCUT,
   widgetAt,
 } from "./task-view";
 
@@ -55,11 +59,11 @@ const SHORTCUTS: Shortcut[] = [
   { keys: "1 … 9, 0", does: "answer the active question (labels, ratings, choices)" },
   { keys: "Tab / Shift+Tab", does: "move between questions and controls" },
   { keys: "Enter", does: "submit and get the next item" },
-  { keys: "Ctrl+Z / Ctrl+Shift+Z", does: "undo / redo" },
+  UNDO_SHORTCUT,
   { keys: "Esc", does: "return the task without penalty (asks first; Enter confirms)" },
   { keys: "G", does: "show or hide the guidelines" },
   { keys: "S", does: "content warning: show the task" },
-  { keys: "V", does: "reveal the next blurred image or video (or Enter on it)" },
+  REVEAL_SHORTCUT,
   { keys: "?", does: "show or hide these shortcuts" },
 ];
 
@@ -152,8 +156,7 @@ export class Workspace extends LitElement {
     this.api = new Api(this.dataset["csrfToken"] ?? "");
     const signal = this.listeners.signal;
     document.addEventListener("keydown", (e) => this.onKey(e), { signal });
-    // Capture, so that no widget library sees Ctrl+Z: undo is the workspace's alone.
-    window.addEventListener("keydown", (e) => this.onUndoKey(e), { signal, capture: true });
+    listenForUndo(signal, (redo) => this.undo(redo));
     document.addEventListener("visibilitychange", () => this.onVisibility(), { signal });
     window.addEventListener("pagehide", () => this.saveNow(true), { signal });
     this.addEventListener("fl-answer", (e) => this.onAnswer(e as CustomEvent<AnswerDetail>), { signal });
@@ -380,8 +383,7 @@ export class Workspace extends LitElement {
     if (this.phase !== "working") return;
     const { name, value } = event.detail;
     this.touched = true;
-    const typed = this.assignment?.questions.find((q) => q.name === name)?.type === "text";
-    this.history.record(this.answers, typed ? name : null);
+    recordAnswers(this.history, this.answers, this.assignment?.questions ?? [], name);
     this.setAnswers(withAnswer(this.answers, name, value));
     if (this.errors[name]) {
       const { [name]: _gone, ...rest } = this.errors;
@@ -395,12 +397,15 @@ export class Workspace extends LitElement {
     this.scheduleSave();
   }
 
-  private undo(redo: boolean): void {
-    const restored = redo ? this.history.redo(this.answers) : this.history.undo(this.answers);
-    if (restored === undefined) return;
+  /** Undo (or redo) a change to the answers; false when not working on a task. */
+  private undo(redo: boolean): boolean {
+    if (this.phase !== "working") return false;
+    const restored = this.history.step(this.answers, redo);
+    if (restored === undefined) return true;
     this.touched = true;
     this.setAnswers(restored);
     this.notice = redo ? "Redone." : "Undone.";
+    return true;
   }
 
   private scheduleSave(): void {
@@ -513,24 +518,13 @@ export class Workspace extends LitElement {
     event.preventDefault();
   }
 
-  /** Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y (Cmd on a Mac); inside a text box the browser's own undo. */
-  private onUndoKey(event: KeyboardEvent): void {
-    const key = event.key.toLowerCase();
-    if (!(event.ctrlKey || event.metaKey) || event.altKey || (key !== "z" && key !== "y")) return;
-    const target = event.composedPath()[0];
-    if (this.phase !== "working" || (target instanceof HTMLElement && isTyping(target))) return;
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    this.undo(key === "y" || event.shiftKey);
-  }
-
   private onCommandKey(event: KeyboardEvent, target: HTMLElement | undefined): boolean {
     const key = event.key.toLowerCase();
     if (event.ctrlKey || event.metaKey) return false;
     if (event.key === "?") return openHelp(this);
     if (event.key === "Enter") {
-      // Enter on a toolbar button or a link does what it says; everywhere else it submits.
-      if (target && target.closest("a, .fl-toolbar button, .fl-banner button")) return false;
+      // Enter on a toolbar button, a reveal button or a link does what it says; everywhere else it submits.
+      if (target && target.closest("a, .fl-toolbar button, .fl-banner button, .fl-reveal")) return false;
       void this.submit();
       return true;
     }
@@ -544,7 +538,7 @@ export class Workspace extends LitElement {
       return true;
     }
     if (key === "g") return toggleGuidelines(this);
-    if (key === "v") return this.querySelector<ItemView>("fl-item-view")?.revealNext() ?? false;
+    if (key === "v") return revealNext(this);
     return false;
   }
 

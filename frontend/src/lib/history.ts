@@ -37,6 +37,11 @@ export class History<T> {
     return next;
   }
 
+  /** Undo, or redo; undefined when there is nothing to. */
+  step(current: T, redo: boolean): T | undefined {
+    return redo ? this.redo(current) : this.undo(current);
+  }
+
   clear(): void {
     this.past = [];
     this.future = [];

@@ -21,6 +21,7 @@ export abstract class Widget<V> extends LitElement {
     fields: { attribute: false },
     active: { type: Boolean, reflect: true },
     disabled: { type: Boolean, reflect: true },
+    veiled: { type: Boolean },
   };
 
   declare question: Question;
@@ -28,11 +29,14 @@ export abstract class Widget<V> extends LitElement {
   declare fields: Fields;
   declare active: boolean;
   declare disabled: boolean;
+  /** Risky item: an image the widget shows starts blurred, as in the item view. */
+  declare veiled: boolean;
 
   constructor() {
     super();
     this.active = false;
     this.disabled = false;
+    this.veiled = false;
     this.fields = {};
   }
 

@@ -33,6 +33,7 @@ export function renderWidget(
   fields: Fields,
   active: boolean,
   disabled: boolean,
+  veiled: boolean,
 ): TemplateResult {
   const tag = TAGS[question.type];
   if (!tag) {
@@ -46,5 +47,6 @@ export function renderWidget(
     .fields=${fields}
     ?active=${active}
     ?disabled=${disabled}
+    ?veiled=${veiled}
   ></${tag}>`;
 }

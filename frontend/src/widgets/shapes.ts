@@ -4,13 +4,17 @@
  * Mouse: drag to draw a box (click point by point for a polygon); click a shape to
  * move or reshape it. Wheel zooms; Space+drag or the middle button pans.
  * Keyboard: N adds a shape in the middle of the view, Tab-like [ and ] pick shapes, arrows move
- * the picked one, Shift+arrows resize it, number keys set its label, Delete removes it. */
+ * the picked one, Shift+arrows resize it, number keys set its label, Delete removes it.
+ *
+ * On a risky item the image starts blurred and greyscale, as in the item view, and nothing can
+ * be drawn or changed on it until the worker reveals it (its button, Enter or Space on it, V). */
 import { html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import type { ImageAnnotation, ImageAnnotator } from "@annotorious/annotorious";
 import "@annotorious/annotorious/annotorious.css";
 import { digitIndex, labelsOf, mediaOf, setting } from "../lib/fields";
 import { PanZoom } from "../lib/panzoom";
 import type { Media, Shortcut } from "../types";
+import { isRevealKey, revealButton, type Revealable } from "../components/content-notice";
 import { mediaPlaceholder } from "../components/image-view";
 import { Widget, type KeyResult } from "./base";
 import { choiceButtons, keyHint } from "./choices";
@@ -34,17 +38,20 @@ type Status = "loading" | "ready" | "failed";
 /** Fraction of the image side that one arrow press moves or resizes a shape by. */
 const STEP = 0.01;
 
-export class ShapesWidget extends Widget<Shape[]> {
+export class ShapesWidget extends Widget<Shape[]> implements Revealable {
   static override properties = {
     ...Widget.properties,
     current: { state: true },
     picked: { state: true },
     status: { state: true },
+    revealed: { state: true },
   };
 
   declare current: number;
   declare picked: number;
   declare status: Status;
+  /** The worker revealed this item's image (a risky item's starts blurred). */
+  declare revealed: boolean;
 
   private annotator: ImageAnnotator | null = null;
   private panzoom: PanZoom | null = null;
@@ -62,6 +69,7 @@ export class ShapesWidget extends Widget<Shape[]> {
     this.current = 0;
     this.picked = -1;
     this.status = "loading";
+    this.revealed = false;
   }
 
   private get polygon(): boolean {
@@ -74,6 +82,17 @@ export class ShapesWidget extends Widget<Shape[]> {
 
   private get shapes(): Shape[] {
     return Array.isArray(this.value) ? this.value : [];
+  }
+
+  /** Blurred, and closed to drawing, until revealed. */
+  private get blurred(): boolean {
+    return this.veiled && !this.revealed;
+  }
+
+  reveal(): boolean {
+    if (!this.blurred) return false;
+    this.revealed = true;
+    return true;
   }
 
   override connectedCallback(): void {
@@ -89,6 +108,12 @@ export class ShapesWidget extends Widget<Shape[]> {
     this.teardown();
   }
 
+  /** The element stays when the next item comes: each item's image is revealed on its own. */
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has("fields")) this.revealed = false;
+    this.toggleAttribute("data-veiled", this.blurred && this.media !== null && this.status !== "failed");
+  }
+
   override render() {
     const media = this.media;
     if (!media) return html`<p class="fl-field-error">This item has no image in the field “${setting(this.question, "field", "image")}”.</p>`;
@@ -102,12 +127,16 @@ export class ShapesWidget extends Widget<Shape[]> {
         <button type="button" @click=${() => this.fit()} aria-label="Fit to view">Fit</button>
         <span class="fl-hint">${this.polygon ? "Click each point; click the first point again to close." : "Drag to draw a box."} Space+drag pans, wheel zooms.</span>
       </div>
+      ${this.blurred ? revealButton("image", () => this.revealFromButton()) : nothing}
       <div
-        class="fl-viewport fl-shapes"
+        class="fl-viewport fl-shapes ${this.blurred ? "fl-veiled" : ""}"
         tabindex="0"
         data-focus-target
         role="application"
-        aria-label=${`Image: ${this.polygon ? "polygons" : "boxes"}. N adds a shape, [ and ] pick one, arrows move it.`}
+        aria-label=${this.blurred
+          ? "Image, blurred: Enter, Space or V reveals it; nothing can be drawn before."
+          : `Image: ${this.polygon ? "polygons" : "boxes"}. N adds a shape, [ and ] pick one, arrows move it.`}
+        @keydown=${this.onViewportKey}
       >
         <div class="fl-stage"></div>
         ${this.status === "loading" ? html`<p class="fl-hint fl-loading">Loading the image tools…</p>` : nothing}
@@ -134,7 +163,24 @@ export class ShapesWidget extends Widget<Shape[]> {
     const src = this.media?.src ?? "";
     if (src && src !== this.loadedSrc && this.status !== "failed") void this.load(src);
     else if (changed.has("value") && this.value !== this.synced) this.sync();
-    if (changed.has("disabled")) this.annotator?.setDrawingEnabled(!this.disabled);
+    if (changed.has("disabled") || changed.has("veiled") || changed.has("revealed")) this.annotator?.setDrawingEnabled(this.drawable);
+  }
+
+  private get drawable(): boolean {
+    return !this.disabled && !this.blurred;
+  }
+
+  /** The button goes once clicked: keep the keyboard on the image. */
+  private revealFromButton(): void {
+    const focused = this.contains(document.activeElement);
+    if (this.reveal() && focused) void this.updateComplete.then(() => this.focusInput());
+  }
+
+  /** Enter or Space on the blurred image reveals it, before the workspace sees the key. */
+  private onViewportKey(event: KeyboardEvent): void {
+    if (!this.blurred || !isRevealKey(event) || !this.reveal()) return;
+    event.preventDefault();
+    event.stopPropagation();
   }
 
   // --- the image and the annotator --------------------------------------------------------------
@@ -167,7 +213,7 @@ export class ShapesWidget extends Widget<Shape[]> {
     this.fit();
     const annotator = module.createImageAnnotator(image, {
       autoSave: true,
-      drawingEnabled: !this.disabled,
+      drawingEnabled: this.drawable,
       // Boxes are dragged corner to corner; outlines are clicked point by point.
       drawingMode: this.polygon ? "click" : "drag",
       style: (annotation) => this.styleOf(annotation.id),
@@ -270,7 +316,7 @@ export class ShapesWidget extends Widget<Shape[]> {
   }
 
   override handleKey(event: KeyboardEvent): KeyResult {
-    if (!this.image) return false;
+    if (!this.image || this.blurred) return false;
     const digit = digitIndex(event);
     if (digit >= 0) {
       if (digit >= labelsOf(this.question).length) return false;
