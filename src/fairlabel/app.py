@@ -36,6 +36,7 @@ API_ROUTERS = (
     "fairlabel.workforce.routes",
     "fairlabel.dueprocess.routes",
     "fairlabel.pay.routes",
+    "fairlabel.governance.routes",
 )
 
 
@@ -120,7 +121,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _describe_pydantic_error(error: dict[str, Any]) -> dict[str, Any]:
-    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    loc = list(error.get("loc", ()))
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]  # where the value came from; a field may itself be named "body"
+    location = [str(part) for part in loc]
     value = error.get("input")
     if isinstance(value, dict | list) and len(repr(value)) > 200:
         value = repr(value)[:200] + "…"

@@ -236,6 +236,17 @@ class Client:
         result: list[JSON] = self._call("GET", "/reviews/mine")
         return result
 
+    # --- terms and governance --------------------------------------------------------------
+    def terms(self) -> list[JSON]:
+        """Every version of the platform terms, newest first, marked current or upcoming."""
+        result: list[JSON] = self._call("GET", "/terms")
+        return result
+
+    def consultations(self) -> list[JSON]:
+        """The consultations held with worker representatives, newest first."""
+        result: list[JSON] = self._call("GET", "/governance/consultations")
+        return result
+
     # --- export ------------------------------------------------------------------------
     def export(self, project_id: int, format: str, destination: str | Path | IO[bytes]) -> int:
         """Stream an export to a path or binary file; returns the number of bytes written."""

@@ -206,7 +206,12 @@ def test_each_threshold_from_recorded_data(factory: Factory, operator: Account) 
     assert t["2.2"]["holds"] is False
 
     assert t["3.1"]["holds"] is False
-    assert t["3.1"]["figures"]["platform_terms_versions"] == "not recorded"
+    assert t["3.1"]["figures"]["terms_versions"] == 0
+    assert t["3.1"]["figures"]["current_terms_version"] is None
+    assert t["3.1"]["why"] == (
+        "no version of the platform terms is in effect; "
+        "project terms are incomplete on 1 of 1 active project(s)"
+    )
 
     assert t["3.2"]["figures"] == {
         "paid_assignments_checked": 2,
@@ -234,7 +239,12 @@ def test_each_threshold_from_recorded_data(factory: Factory, operator: Account) 
     assert (voice["ratings"], voice["feedback"], voice["unanswered_after_14_days"]) == (2, 2, 1)
     assert t["5.1"]["holds"] is False
 
-    assert t["5.2"]["figures"] == {"consultations": "not recorded"}
+    assert t["5.2"]["figures"] == {
+        "representatives": 0,
+        "consultations": 0,
+        "policy_changes": 0,
+        "changes_consulted_beforehand": 0,
+    }
     assert t["5.2"]["holds"] is False
     assert report["points"] == 2
     assert seeded["project_id"]

@@ -3,6 +3,7 @@ from generated data: shape scenes (boxes, with a model's suggested boxes), suppo
 (classification, rating and entities, with hidden gold tickets, suggested categories and a
 review stage), and assistant replies (pairwise preference, issue labels, a comment).
 Each project is paid above every shipped pay floor and funded before it is activated.
+Platform terms, a workers' association and its consultation on the pay floors come first.
 Seeding twice changes nothing: the second run only reprints the logins."""
 
 import io
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from fairlabel.assist import service as assist_service
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
+from fairlabel.demo import governance as demo_governance
 from fairlabel.demo import pay as demo_pay
 from fairlabel.demo.replies import ISSUES, generate_comparisons
 from fairlabel.demo.scenes import SHAPE_LABELS, Scene, generate_scenes
@@ -78,11 +80,12 @@ def seed_demo(
     organization = org_service.create_organization(db, "Demo Robotics", DEMO_SLUG)
     owner = auth_service.create_user(db, DEMO_OWNER[0], DEMO_PASSWORD, DEMO_OWNER[1])
     org_service.add_member(db, organization.id, owner.email, "owner")
-    auth_service.create_user(
+    operator = auth_service.create_user(
         db, DEMO_OPERATOR[0], DEMO_PASSWORD, DEMO_OPERATOR[1], is_operator=True
     )
     for email, name, country in DEMO_WORKERS:
         auth_service.create_user(db, email, DEMO_PASSWORD, name, worker_country=country)
+    demo_governance.prepare(db, settings, operator)
     demo_pay.prepare(db)
     projects = [
         _seed_shapes(db, settings, organization.id, owner, images, seed),

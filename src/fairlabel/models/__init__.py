@@ -11,6 +11,15 @@ from fairlabel.models.dueprocess import (
     Sanction,
     SanctionKind,
 )
+from fairlabel.models.governance import (
+    Consultation,
+    ConsultationTopic,
+    Consultee,
+    RepresentativeKind,
+    TermsAcceptance,
+    TermsVersion,
+    WorkerRepresentative,
+)
 from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
@@ -52,6 +61,9 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Consensus",
+    "Consultation",
+    "ConsultationTopic",
+    "Consultee",
     "Draft",
     "EntryKind",
     "ExchangeRate",
@@ -78,13 +90,17 @@ __all__ = [
     "QualificationTest",
     "QualificationTier",
     "Question",
+    "RepresentativeKind",
     "Review",
     "RiskOptIn",
     "Sanction",
     "SanctionKind",
     "Suggestion",
+    "TermsAcceptance",
+    "TermsVersion",
     "User",
     "Verdict",
     "WebSession",
     "Worker",
+    "WorkerRepresentative",
 ]

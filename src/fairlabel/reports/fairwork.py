@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from fairlabel.config import Settings
 from fairlabel.db import utcnow
+from fairlabel.governance.service import CONSULTATION_WINDOW_DAYS, TERMS_NOTICE_DAYS
 from fairlabel.models import (
     Annotation,
     Appeal,
     AppealStatus,
     Assignment,
     AssignmentStatus,
-    AuditEvent,
+    Consultation,
     Draft,
     EntryKind,
     ExchangeRate,
@@ -40,8 +41,12 @@ from fairlabel.models import (
     Review,
     RiskOptIn,
     Sanction,
+    TermsAcceptance,
+    TermsVersion,
+    User,
     Verdict,
     Worker,
+    WorkerRepresentative,
 )
 from fairlabel.pay.floors import convert
 from fairlabel.reports.schemas import FairworkReport, Threshold
@@ -437,32 +442,84 @@ def overwork(ctx: Context) -> Threshold:
 
 
 def clear_terms(ctx: Context) -> Threshold:
+    with_terms, active = _complete_projects(ctx)
+    published = rows(
+        ctx,
+        select(TermsVersion.number, TermsVersion.published_at, TermsVersion.effective_at)
+        .where(ctx.after(TermsVersion.published_at))
+        .order_by(TermsVersion.number),
+    )
+    current = ctx.db.scalar(
+        select(func.max(TermsVersion.number)).where(TermsVersion.effective_at <= ctx.now)
+    )
+    notice = timedelta(days=TERMS_NOTICE_DAYS)
+    short = [
+        n for n, published_at, effective in published if n > 1 and effective - published_at < notice
+    ]
+    figures = {
+        "terms_versions": len(published),
+        "current_terms_version": current,
+        "versions_with_short_notice": len(short),
+        "share_active_workers_acknowledged_current": _acknowledged_share(ctx, current),
+        "active_projects": active,
+        "share_with_guidelines_pay_and_review_rules": share(with_terms, active),
+    }
+    problems = []
+    if current is None:
+        problems.append("no version of the platform terms is in effect")
+    if short:
+        listed = ", ".join(str(n) for n in short)
+        problems.append(f"version(s) {listed} gave less than {TERMS_NOTICE_DAYS} days' notice")
+    if with_terms < active:
+        problems.append(
+            f"project terms are incomplete on {active - with_terms} of {active} active project(s)"
+        )
+    return Threshold(
+        id="3.1",
+        title="Clear terms available",
+        figures=figures,
+        target=f"versioned platform terms in effect, every version after the first announced "
+        f"at least {TERMS_NOTICE_DAYS} days ahead, and every active project's guidelines, "
+        "pay and review rules shown before acceptance",
+        holds=not problems,
+        why="; ".join(problems)
+        if problems
+        else f"terms version {current} is in effect, later versions were announced "
+        f"{TERMS_NOTICE_DAYS} days ahead, and all {active} active project(s) show their "
+        "guidelines, pay and review rules",
+    )
+
+
+def _complete_projects(ctx: Context) -> tuple[int, int]:
+    """(active projects with guidelines, a label rate and review reasons, active projects)."""
     active = rows(
         ctx,
         select(
             Project.guideline_version, Project.rates, Project.workflow, Project.rejection_reasons
         ).where(Project.status == ProjectStatus.active),
     )
-    with_terms = sum(
+    complete = sum(
         1
         for version, rates, workflow, reasons in active
         if version > 0 and (rates or {}).get("label", 0) > 0 and (reasons or not workflow)
     )
-    figures = {
-        "active_projects": len(active),
-        "share_with_guidelines_pay_and_review_rules": share(with_terms, len(active)),
-        "platform_terms_versions": "not recorded",
-    }
-    return Threshold(
-        id="3.1",
-        title="Clear terms available",
-        figures=figures,
-        target="versioned platform terms, and every active project's guidelines, pay and "
-        "review rules shown before acceptance",
-        holds=False,
-        why="platform terms of service are not recorded as versioned documents; project "
-        f"terms are complete on {with_terms} of {len(active)} active project(s)",
+    return complete, len(active)
+
+
+def _acknowledged_share(ctx: Context, current: int | None) -> float | None:
+    """Of the active workers, the share who acknowledged the version in effect."""
+    if current is None:
+        return None
+    workers = (
+        select(Worker.user_id).join(User, User.id == Worker.user_id).where(User.is_active.is_(True))
     )
+    total = ctx.db.scalar(select(func.count()).select_from(workers.subquery())) or 0
+    acknowledged = ctx.db.scalar(
+        select(func.count())
+        .select_from(TermsAcceptance)
+        .where(TermsAcceptance.number == current, TermsAcceptance.worker_id.in_(workers))
+    )
+    return share(acknowledged or 0, total)
 
 
 # --- 3.2 contracts consistent with terms ---------------------------------------------------
@@ -703,23 +760,101 @@ def voice(ctx: Context) -> Threshold:
 # --- 5.2 collective governance ------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyChange:
+    topic: str
+    at: datetime
+    what: str
+
+
 def governance(ctx: Context) -> Threshold:
-    held = ctx.db.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.kind == "consultation", ctx.after(AuditEvent.created_at))
+    representatives = sum(
+        1
+        for recognised, ended in rows(
+            ctx, select(WorkerRepresentative.recognised_at, WorkerRepresentative.ended_at)
+        )
+        if recognised <= ctx.now and (ended is None or ended > ctx.now)
+    )
+    held = rows(ctx, select(Consultation.topic, Consultation.held_on))
+    since = ctx.since.date() if ctx.since is not None else None
+    in_period = sum(1 for _topic, on in held if since is None or on >= since)
+    changes = _policy_changes(ctx)
+    window = timedelta(days=CONSULTATION_WINDOW_DAYS)
+    missing = [
+        change
+        for change in changes
+        if not any(
+            topic == change.topic and change.at.date() - window <= on <= change.at.date()
+            for topic, on in held
+        )
+    ]
+    figures = {
+        "representatives": representatives,
+        "consultations": in_period,
+        "policy_changes": len(changes),
+        "changes_consulted_beforehand": len(changes) - len(missing),
+    }
+    problems = []
+    if not representatives:
+        problems.append("no worker representative is recognised")
+    if missing:
+        listed = "; ".join(c.what for c in missing[:3]) + ("; …" if len(missing) > 3 else "")
+        problems.append(
+            f"{len(missing)} policy change(s) without a consultation on their topic in the "
+            f"{CONSULTATION_WINDOW_DAYS} days before: {listed}"
+        )
+    if not changes and not in_period:
+        problems.append("no consultation was held in the period")
+    consulted = (
+        f"all {len(changes)} policy change(s) were consulted on beforehand"
+        if changes
+        else f"no policy changes, {in_period} consultation(s) held"
     )
     return Threshold(
         id="5.2",
         title="Collective governance or bargaining",
-        figures={"consultations": held or "not recorded"},
-        target="worker representatives consulted on policy changes (pay floors, reason codes), "
-        "each consultation logged",
-        holds=bool(held),
-        why=f"{held} consultation(s) logged"
-        if held
-        else "the platform does not record worker representatives or consultations yet",
+        figures=figures,
+        target=f"worker representatives recognised, and every policy change (terms, pay "
+        f"floors) preceded by a consultation with them on its topic within "
+        f"{CONSULTATION_WINDOW_DAYS} days; without changes, at least one consultation",
+        holds=not problems,
+        why="; ".join(problems)
+        if problems
+        else f"{representatives} representative(s) recognised; {consulted}",
     )
+
+
+def _policy_changes(ctx: Context) -> list[PolicyChange]:
+    """New terms after the first version, and operators' changes to pay floors (a reload
+    of every floor is one change). The shipped floors loaded at installation, by nobody,
+    are not a change; a floor keeps only its latest edit, so earlier ones are not seen."""
+    terms = [
+        PolicyChange("terms", at, f"terms version {number} published {at:%Y-%m-%d}")
+        for number, at in rows(
+            ctx,
+            select(TermsVersion.number, TermsVersion.published_at).where(
+                TermsVersion.number > 1, ctx.after(TermsVersion.published_at)
+            ),
+        )
+    ]
+    edited: dict[datetime, list[str]] = defaultdict(list)
+    for country, at in rows(
+        ctx,
+        select(PayFloor.country, PayFloor.updated_at).where(
+            PayFloor.updated_by_id.is_not(None), ctx.after(PayFloor.updated_at)
+        ),
+    ):
+        edited[at].append(country)
+    floors = [
+        PolicyChange(
+            "pay_floor",
+            at,
+            f"pay floor of {', '.join(sorted(countries)[:3])}"
+            f"{' and others' if len(countries) > 3 else ''} changed {at:%Y-%m-%d}",
+        )
+        for at, countries in edited.items()
+    ]
+    return sorted(terms + floors, key=lambda change: change.at)
 
 
 MEASURES = [

@@ -17,6 +17,7 @@ from fairlabel.auth import service as auth_service
 from fairlabel.auth.policies import Principal
 from fairlabel.deps import SESSION_COOKIE, SessionDep, SettingsDep, load_principal
 from fairlabel.errors import FairlabelError, Forbidden, Unauthorized
+from fairlabel.governance import service as governance_service
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.projects import service as project_service
 from fairlabel.web import service
@@ -139,6 +140,9 @@ def _home_context(db: Session, principal: Principal) -> dict[str, object]:
         "projects": projects,
         "workable": {p.id for p in projects if _can_work(principal, p) and p.id not in not_open},
         "not_open": not_open,
+        "terms_notice": governance_service.notice_for(db, principal.id)
+        if principal.is_worker
+        else None,
         "describe_question": service.describe_question,
         "csrf_token": principal.csrf_token,
     }
@@ -256,6 +260,7 @@ def mount_web(app: FastAPI) -> None:
     from fairlabel.web.client import router as client_router  # they import this module
     from fairlabel.web.earnings import router as earnings_router
     from fairlabel.web.gold import router as gold_router
+    from fairlabel.web.governance import router as governance_router
     from fairlabel.web.history import router as history_router
     from fairlabel.web.operator import router as operator_router
     from fairlabel.web.profile import router as profile_router
@@ -277,3 +282,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(operator_router)
     app.include_router(profile_router)
     app.include_router(qualification_router)
+    app.include_router(governance_router)
