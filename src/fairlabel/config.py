@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     payout_minimum_minor: int = Field(
         default=100, ge=1, description="smallest approved balance a payout run pays out"
     )
+    payout_every_days: int = Field(
+        default=7,
+        ge=0,
+        description="the promised schedule: the pay sweep runs a payout in each currency whose "
+        "last run is at least this old and has pay due; 0: only when an operator runs one",
+    )
     pay_sweep_seconds: int = Field(
         default=300,
         ge=0,

@@ -8,6 +8,7 @@ approved balance below zero: a run that would is refused whole, nothing changed.
 import csv
 import io
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
@@ -143,6 +144,44 @@ def pay_out(
     if legs:
         post(db, legs, created_by_id=actor_id)
     return payout
+
+
+# --- the schedule ---------------------------------------------------------------------------
+
+DUE_CURRENCIES = (
+    select(BALANCES.c.currency)
+    .where(
+        BALANCES.c.account.like("worker:%:approved"),
+        BALANCES.c.balance_minor >= bindparam("p_minimum"),
+    )
+    .distinct()
+)
+
+
+def last_run_at(db: Session, currency: str) -> datetime | None:
+    """The newest run's time (read through the column's type: a MAX() is not, on SQLite)."""
+    newest = select(Payout.created_at).where(Payout.currency == currency)
+    return db.scalar(newest.order_by(Payout.id.desc()).limit(1))
+
+
+def next_run_by(db: Session, currency: str, every_days: int, now: datetime) -> datetime | None:
+    """The latest the schedule pays this currency next (the first sweep from then on); None
+    when payouts are run by hand only."""
+    if every_days <= 0:
+        return None
+    last = last_run_at(db, currency)
+    return now if last is None else max(now, last + timedelta(days=every_days))
+
+
+def run_scheduled(db: Session, *, every_days: int, minimum: int, now: datetime) -> list[Payout]:
+    """What the sweep promises workers: a run in every currency with pay due whose last run
+    is `every_days` old (or that never had one). The batches wait for the operator to send."""
+    currencies = sorted(db.scalars(DUE_CURRENCIES, {"p_minimum": minimum}))
+    return [
+        run_payout(db, currency, minimum=minimum, actor_id=None)[0]
+        for currency in currencies
+        if next_run_by(db, currency, every_days, now) == now
+    ]
 
 
 # --- the batch for the payment provider ---------------------------------------------------

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
+from fairlabel.config import Settings
+from fairlabel.db import utcnow
 from fairlabel.deps import CurrentPrincipal, SessionDep, SettingsDep
 from fairlabel.errors import NotFound, ValidationFailed
 from fairlabel.pay import batches, earnings, floors, payouts, service
@@ -206,10 +208,14 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 @router.get("/me/earnings", operation_id="my_earnings")
 def my_earnings(
-    principal: CurrentPrincipal, db: SessionDep, before: Before = None, limit: Limit = 50
+    principal: CurrentPrincipal,
+    db: SessionDep,
+    settings: SettingsDep,
+    before: Before = None,
+    limit: Limit = 50,
 ) -> EarningsOut:
     """Pending, approved and paid per currency, and the entries behind them, newest first."""
-    return earnings_out(db, principal.id, before, limit)
+    return earnings_out(db, settings, principal.id, before, limit)
 
 
 @router.get("/workers/{worker_id}/earnings", operation_id="worker_earnings")
@@ -217,12 +223,13 @@ def worker_earnings(
     worker_id: int,
     principal: CurrentPrincipal,
     db: SessionDep,
+    settings: SettingsDep,
     before: Before = None,
     limit: Limit = 50,
 ) -> EarningsOut:
     """A worker's earnings: the worker themself or an operator; to anyone else, 404."""
     _view_earnings(principal, worker_id)
-    return earnings_out(db, worker_id, before, limit)
+    return earnings_out(db, settings, worker_id, before, limit)
 
 
 def _view_earnings(principal: Principal, worker_id: int) -> None:
@@ -232,9 +239,15 @@ def _view_earnings(principal: Principal, worker_id: int) -> None:
         )
 
 
-def earnings_out(db: Session, worker_id: int, before: int | None, limit: int) -> EarningsOut:
+def earnings_out(
+    db: Session, settings: Settings, worker_id: int, before: int | None, limit: int
+) -> EarningsOut:
+    now = utcnow()
     totals = {
-        currency: Totals(**{f"{state}_minor": amount for state, amount in states.items()})
+        currency: Totals(
+            **{f"{state}_minor": amount for state, amount in states.items()},
+            next_payout_by=payouts.next_run_by(db, currency, settings.payout_every_days, now),
+        )
         for currency, states in earnings.totals(db, worker_id).items()
     }
     rows = earnings.entries(db, worker_id, before=before, limit=limit)

@@ -105,6 +105,11 @@ class Totals(BaseModel):
     pending_minor: int
     approved_minor: int
     paid_minor: int
+    next_payout_by: datetime | None = Field(
+        default=None,
+        description="the latest the scheduled payout run pays what is approved by then (at "
+        "least the deployment's minimum); none when payouts are run by hand only",
+    )
 
 
 class EarningEntry(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
+from fairlabel.db import utcnow
 from fairlabel.deps import SessionDep, SettingsDep
 from fairlabel.errors import FairlabelError, ValidationFailed
 from fairlabel.models import Payout
@@ -53,14 +54,24 @@ def _refusal(request: Request, principal: Principal, error: FairlabelError, titl
 def earnings_page(
     request: Request,
     db: SessionDep,
+    settings: SettingsDep,
     principal: SignedIn,
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
+    """Totals per currency with when the schedule pays them, and every entry behind them."""
     rows = earnings.entries(db, principal.id, before=before, limit=PAGE_SIZE)
+    totals = earnings.totals(db, principal.id)
+    now = utcnow()
     context = {
         "principal": principal,
         "csrf_token": principal.csrf_token,
-        "totals": earnings.totals(db, principal.id),
+        "totals": totals,
+        "next_payout": {
+            currency: payouts.next_run_by(db, currency, settings.payout_every_days, now)
+            for currency in totals
+        },
+        "payout_every_days": settings.payout_every_days,
+        "payout_minimum": settings.payout_minimum_minor,
         "entries": rows,
         "older": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
         "money": money,
