@@ -36,6 +36,10 @@ def test_the_sweep_pays_out_when_the_schedule_comes_round(
     assert swept.payouts == 1
     assert balances(factory.database, worker.user_id)["paid"] == 300
     assert [run["total_minor"] for run in operator.get("/api/payouts").json()] == [150, 150]
+    sign_in(factory.client, operator.email)
+    page = factory.client.get("/pay/payouts").text
+    assert "The schedule runs one by itself in each currency with pay due every 7 days" in page
+    assert page.count("<td>schedule</td>") == 2
 
 
 def test_nothing_runs_below_the_minimum_or_when_payouts_are_by_hand(

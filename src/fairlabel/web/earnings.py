@@ -161,6 +161,7 @@ def payouts_page(
         principal,
         due=batches.due_now(db, minimum),
         minimum=minimum,
+        every_days=settings.payout_every_days,
         payouts=batches.recent(db),
         ran=db.get(Payout, ran) if ran else None,
         approved=approved,
