@@ -7,6 +7,7 @@ work, no qualification, no such stage)."""
 from typing import Any
 
 import pytest
+from playwright.sync_api import Route
 
 from tests.browser.conftest import Session, Team
 from tests.factories import Account, Factory
@@ -70,6 +71,15 @@ def wait_for_next_review(session: Session, previous: int) -> None:
         " : Number(t.dataset.assignment) !== previous; }",
         arg=previous,
     )
+
+
+def prefetched_behind(session: Session, on_screen: int) -> int:
+    """Wait until the next review is leased behind the one on screen; its assignment id."""
+    task = session.page.locator(
+        f".fl-task[data-assignment='{on_screen}']"
+        ":not([data-prefetch=pending]):not([data-prefetch=none]):not([data-prefetch=failed])"
+    )
+    return int(task.get_attribute("data-prefetch") or 0)
 
 
 def checked(session: Session, question: str = "sentiment") -> str:
@@ -288,3 +298,66 @@ def test_review_page_says_why_it_is_refused(
     response = page.goto(f"{session.base_url}/projects/{team.project_id}/review?stage=audit")
     assert response is not None and response.status == 404
     assert "no “audit” stage" in page.locator("[role=alert]").inner_text()
+
+
+def test_the_next_review_is_prefetched_and_shows_at_once_after_a_verdict(
+    session: Session, make_team: Any, factory: Factory
+) -> None:
+    team = reviewed_team(make_team, items=3)
+    first = label(team.worker, team.project_id, "positive")
+    second = label(team.worker, team.project_id, "negative")
+    third = label(team.worker, team.project_id, "neutral")
+    reviewer = factory.worker()
+    session.sign_in(reviewer)
+    open_review(session, team.project_id)
+    page = session.page
+    on_screen = shown_assignment(session)
+    prefetched = prefetched_behind(session, on_screen)
+    held = reviewer.get("/api/assignments", params={"status": "active"}).json()
+    assert sorted(a["id"] for a in held) == sorted([on_screen, prefetched])  # two, never more
+
+    # From here a plain next-review call fails: the next task must come from the prefetch.
+    plain: list[str] = []
+    asked: list[str] = []
+
+    def is_plain_next(url: str) -> bool:
+        return "/reviews/next" in url and "exclude=" not in url
+
+    def refuse(route: Route) -> None:
+        plain.append(route.request.url)
+        route.abort()
+
+    page.route(is_plain_next, refuse)
+    page.on("request", lambda r: asked.append(r.url) if "/reviews/next" in r.url else None)
+    page.keyboard.press("a")
+    wait_for_next_review(session, on_screen)
+    assert shown_assignment(session) == prefetched
+    assert checked(session).endswith("negative")
+    assert "Accepted." in page.locator(".fl-notice").inner_text()
+    # All that was asked after the verdict is the prefetch of the one after, behind this one.
+    following = prefetched_behind(session, prefetched)
+    assert plain == [] and len(asked) == 1 and f"exclude={prefetched}" in asked[0], asked
+
+    # Returning a task without penalty shows the next prefetched one at once too.
+    page.keyboard.press("Escape")
+    page.locator(".fl-confirm").wait_for()
+    with page.expect_response(lambda r: f"exclude={following}" in r.url):
+        page.keyboard.press("Enter")  # and then the prefetch behind it finds nothing more
+    wait_for_next_review(session, prefetched)
+    assert shown_assignment(session) == following
+    assert checked(session).endswith("neutral")
+    assert "returned without penalty" in page.locator(".fl-notice").inner_text()
+    assert plain == []
+
+    page.unroute(is_plain_next, refuse)
+    assert session.wait_prefetched() == "none"
+    page.keyboard.press("a")
+    page.wait_for_selector(".fl-empty")
+    stored = {r["annotation_id"]: r["verdict"] for r in project_reviews(team)}
+    assert stored == {first["id"]: "accept", third["id"]: "accept"}
+    mine = {a["id"]: a["status"] for a in reviewer.get("/api/assignments").json()}
+    assert mine == {on_screen: "submitted", prefetched: "returned", following: "submitted"}
+    # The returned work is back in the queue for another reviewer.
+    other = factory.worker()
+    task = other.post(f"/api/projects/{team.project_id}/reviews/next").json()["task"]
+    assert task["annotation"]["id"] == second["id"]

@@ -3,12 +3,16 @@
  * answers, and takes a verdict: A accepts, R rejects with a reason and the guideline section
  * it breaks, C makes the same widgets editable for a correction, with undo and redo as when
  * labelling. Esc cancels a form or a correction, and otherwise returns the task without
- * penalty. */
+ * penalty.
+ *
+ * As in the labelling workspace, the next review is leased and its media loaded while one
+ * is on screen (`reviews/next?exclude=`), so that it shows the moment a verdict is in. */
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { Api, ApiError, describeError, splitFieldErrors } from "../lib/api";
 import { formatDuration, LeaseClock } from "../lib/clock";
 import { questionOfErrorField, withAnswer } from "../lib/fields";
 import { History } from "../lib/history";
+import { Prefetch, serverSecondsLeft } from "../lib/prefetch";
 import type { Answers, ApiErrorBody, EarlierVerdict, ReviewTask, Shortcut, VerdictBody } from "../types";
 import type { AnswerDetail } from "../widgets/base";
 import { revealNext } from "./content-notice";
@@ -107,6 +111,8 @@ export class Review extends LitElement {
   /** The reviewer's edits while correcting. */
   private readonly history = new History<Answers>();
   private readonly listeners = new AbortController();
+  /** The next review, leased and loaded behind the one on screen. */
+  private readonly prefetch = new Prefetch<ReviewTask>(this, () => this.api, (task) => task.assignment);
 
   constructor() {
     super();
@@ -153,7 +159,16 @@ export class Review extends LitElement {
 
   // --- the review cycle -------------------------------------------------------------------
 
+  /** Show the prefetched review at once, or lease the next one (or get back the one this
+   * reviewer holds) and show it. */
   async next(): Promise<void> {
+    const ready = await this.prefetch.take(this.task?.assignment.id);
+    this.busy = false;
+    if (ready) {
+      this.show(ready);
+      void this.confirmLease(ready.assignment.id);
+      return;
+    }
     this.phase = "loading";
     this.task = null;
     try {
@@ -170,6 +185,30 @@ export class Review extends LitElement {
     this.lease = new LeaseClock(task.assignment.seconds_left);
     this.confirmingReturn = false;
     this.view();
+    // Once this review is on screen, lease and load the next one behind it.
+    void this.updateComplete.then(() => requestAnimationFrame(() => this.prefetchNext(task.assignment.id)));
+  }
+
+  private prefetchNext(onScreen: number): void {
+    if (this.task?.assignment.id !== onScreen || !this.leased()) return;
+    const request = () => this.api.nextReview(this.projectId, this.stage, onScreen).then((answer) => answer.task);
+    this.prefetch.start(onScreen, request, () => this.task?.assignment.id);
+  }
+
+  /** A prefetched lease can have ended meanwhile (it expired, or was returned from another
+   * tab): the server says, with the exact time left. If it is gone, move on to a fresh one,
+   * unless the reviewer already started a rejection or correction of it. */
+  private async confirmLease(id: number): Promise<void> {
+    const left = await serverSecondsLeft(this.api, id);
+    if (left === null || this.task?.assignment.id !== id || this.busy) return;
+    if (left > 0) {
+      this.lease = new LeaseClock(left);
+      return;
+    }
+    if (this.phase === "rejecting" || this.phase === "correcting") return this.expire();
+    if (this.phase !== "viewing") return;
+    this.notice = "The next work was no longer held for you, so here is another.";
+    await this.next();
   }
 
   /** Back to the worker's answers, read-only. */
@@ -220,14 +259,13 @@ export class Review extends LitElement {
   private async send(body: VerdictBody): Promise<void> {
     const task = this.task;
     if (!task || this.busy) return;
-    this.busy = true;
+    this.busy = true; // until the next task shows
     try {
       await this.api.verdict(task.assignment.id, body);
     } catch (error) {
+      this.busy = false;
       this.onVerdictError(error);
       return;
-    } finally {
-      this.busy = false;
     }
     this.reviewed += 1;
     this.notice = `${DONE[body.verdict]} ${this.reviewed} reviewed in this session.`;
@@ -327,8 +365,12 @@ export class Review extends LitElement {
 
   private onTick(): void {
     this.tick += 1;
-    const leased = this.phase === "viewing" || this.phase === "rejecting" || this.phase === "correcting";
-    if (leased && this.lease && this.lease.secondsLeft() <= 0) this.expire();
+    if (this.leased() && this.lease && this.lease.secondsLeft() <= 0) this.expire();
+  }
+
+  /** Whether a live review lease is on screen. */
+  private leased(): boolean {
+    return this.phase === "viewing" || this.phase === "rejecting" || this.phase === "correcting";
   }
 
   private onKey(event: KeyboardEvent): void {
@@ -424,7 +466,7 @@ export class Review extends LitElement {
   }
 
   private renderToolbar(): TemplateResult {
-    const leased = this.phase === "viewing" || this.phase === "rejecting" || this.phase === "correcting";
+    const leased = this.leased();
     return html`<div class="fl-toolbar">
       <span class="fl-project">${this.projectName}</span>
       <span class="fl-stage-name">${this.stage}</span>
@@ -491,7 +533,7 @@ export class Review extends LitElement {
           ></fl-reject-form>`
         : nothing}
       ${correcting ? this.renderCorrecting() : nothing}
-      <div class="fl-review-task" data-mode=${this.phase}>${taskLayout(task.assignment, views)}</div>`;
+      <div class="fl-review-task" data-mode=${this.phase}>${taskLayout(task.assignment, views, this.prefetch.state)}</div>`;
   }
 
   /** Whose work, which version, how long it took, and what earlier stages said of it. */

@@ -12,8 +12,9 @@ import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { Api, ApiError, describeError, splitFieldErrors } from "../lib/api";
 import { formatDuration, LeaseClock, TaskTimer } from "../lib/clock";
 import { Debouncer } from "../lib/debounce";
-import { isAnswered, mediaOf, questionOfErrorField, withAnswer } from "../lib/fields";
+import { isAnswered, questionOfErrorField, withAnswer } from "../lib/fields";
 import { History } from "../lib/history";
+import { Prefetch, serverSecondsLeft } from "../lib/prefetch";
 import type { Answers, ApiErrorBody, Assignment, NextAssignment, Question, Shortcut, Suggestion } from "../types";
 import type { AnswerDetail } from "../widgets/base";
 import type { ItemView } from "./item-view";
@@ -49,11 +50,6 @@ type SaveState = "idle" | "unsaved" | "saving" | "saved" | "failed";
 type Gate = "none" | "warning" | "break";
 
 const AUTOSAVE_MS = 700;
-/** A prefetched lease with less than this left is not worth starting: ask for a fresh one. */
-const PREFETCH_MIN_LEFT_S = 30;
-/** Images larger than this are only downloaded ahead, not decoded (a decoded 10,000² image
- * takes 400 MB). */
-const PRELOAD_DECODE_MAX_PIXELS = 16_000_000;
 
 const SHORTCUTS: Shortcut[] = [
   { keys: "1 … 9, 0", does: "answer the active question (labels, ratings, choices)" },
@@ -80,7 +76,6 @@ export class Workspace extends LitElement {
     saveState: { state: true },
     confirmingReturn: { state: true },
     tick: { state: true },
-    prefetchState: { state: true },
     gate: { state: true },
   };
 
@@ -96,9 +91,6 @@ export class Workspace extends LitElement {
   declare saveState: SaveState;
   declare confirmingReturn: boolean;
   declare tick: number;
-  /** "pending", "none" (nothing more to lease), "failed", or the prefetched assignment's id;
-   * shown on the task as data-prefetch. */
-  declare prefetchState: string;
   declare gate: Gate;
 
   private projectId = 0;
@@ -118,11 +110,8 @@ export class Workspace extends LitElement {
   private readonly listeners = new AbortController();
   /** Each question's suggestion on the assignment on screen. */
   private suggested: Record<string, Suggestion> = {};
-  /** The next assignment, leased ahead, with its lease clock started when it arrived. */
-  private prefetched: { assignment: Assignment; lease: LeaseClock } | null = null;
-  private prefetching: Promise<void> | null = null;
-  /** Elements and requests that hold the prefetched item's media in the browser's cache. */
-  private preloads: unknown[] = [];
+  /** The next assignment, leased and loaded behind the one on screen. */
+  private readonly prefetch = new Prefetch<Assignment>(this, () => this.api, (a) => a);
   /** Whether the worker changed anything on the assignment on screen. */
   private touched = false;
 
@@ -139,7 +128,6 @@ export class Workspace extends LitElement {
     this.saveState = "idle";
     this.confirmingReturn = false;
     this.tick = 0;
-    this.prefetchState = "none";
     this.gate = "none";
   }
 
@@ -179,8 +167,7 @@ export class Workspace extends LitElement {
   async next(): Promise<void> {
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
-    if (this.prefetching) await this.prefetching;
-    const ready = this.takePrefetched();
+    const ready = await this.prefetch.take(this.assignment?.id);
     if (ready) {
       this.show(ready);
       void this.confirmLease(ready.id);
@@ -225,86 +212,29 @@ export class Workspace extends LitElement {
       if (this.gate === "none") void this.focusActive();
       else this.focusGate();
       // Once this item is on screen, lease and load the next one behind it.
-      requestAnimationFrame(() => this.prefetch(assignment.id));
+      requestAnimationFrame(() => this.prefetchNext(assignment.id));
     });
   }
 
   // --- prefetch -------------------------------------------------------------------------------
 
-  private prefetch(onScreen: number): void {
-    if (this.prefetched || this.prefetching || this.assignment?.id !== onScreen || this.phase !== "working") return;
-    this.prefetchState = "pending";
-    const request = this.api
-      .nextAssignment(this.projectId, onScreen)
-      .then((answer) => {
-        const next = answer.assignment;
-        if (next && next.id !== onScreen && next.id !== this.assignment?.id) {
-          this.prefetched = { assignment: next, lease: new LeaseClock(next.seconds_left) };
-          this.preload(next);
-          this.prefetchState = String(next.id);
-        } else {
-          this.prefetchState = "none";
-        }
-      })
-      .catch(() => {
-        this.prefetchState = "failed"; // the plain next-task call after a submit still works
-      })
-      .finally(() => {
-        this.prefetching = null;
-      });
-    this.prefetching = request;
-  }
-
-  /** The prefetched assignment with its lease time as of now, unless too little is left. */
-  private takePrefetched(): Assignment | null {
-    const held = this.prefetched;
-    this.prefetched = null;
-    this.preloads = [];
-    this.prefetchState = "none";
-    if (!held || held.assignment.id === this.assignment?.id) return null;
-    const left = held.lease.secondsLeft();
-    return left > PREFETCH_MIN_LEFT_S ? { ...held.assignment, seconds_left: left } : null;
-  }
-
-  /** Load the prefetched item's files into the browser's cache, so that they show at once. */
-  private preload(assignment: Assignment): void {
-    this.preloads = [];
-    for (const value of Object.values(assignment.item.fields)) {
-      const media = mediaOf(value);
-      if (!media) continue;
-      const type = media.content_type ?? "image/";
-      if (type.startsWith("audio/")) {
-        void import("wavesurfer.js").catch(() => undefined);
-        this.preloads.push(fetch(media.src, { credentials: "same-origin" }).then((r) => r.blob()).catch(() => undefined));
-      } else if (type.startsWith("video/")) {
-        const video = document.createElement("video");
-        video.muted = true;
-        video.preload = "auto";
-        video.src = media.src;
-        this.preloads.push(video);
-      } else {
-        const image = new Image();
-        image.decoding = "async";
-        image.src = media.src;
-        if ((media.width ?? 0) * (media.height ?? 0) <= PRELOAD_DECODE_MAX_PIXELS) void image.decode().catch(() => undefined);
-        this.preloads.push(image);
-      }
-    }
+  private prefetchNext(onScreen: number): void {
+    if (this.assignment?.id !== onScreen || this.phase !== "working") return;
+    const request = () => this.api.nextAssignment(this.projectId, onScreen).then((answer) => answer.assignment);
+    this.prefetch.start(onScreen, request, () => this.assignment?.id);
   }
 
   /** A prefetched lease can have ended meanwhile (it expired, or was returned from another
    * tab): ask the server, which also gives the exact time left. If it is gone and the
    * worker has not touched it yet, move on to a fresh one; else say the lease expired. */
   private async confirmLease(id: number): Promise<void> {
-    let live = false;
-    try {
-      const fresh = await this.api.getAssignment(id);
-      live = fresh.status === "active" && fresh.seconds_left > 0;
-      if (live && this.assignment?.id === id) this.lease = new LeaseClock(fresh.seconds_left);
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) return;
+    const left = await serverSecondsLeft(this.api, id);
+    if (left === null || this.assignment?.id !== id) return;
+    if (left > 0) {
+      this.lease = new LeaseClock(left);
+      return;
     }
-    if (live || this.assignment?.id !== id || this.phase !== "working") return;
+    if (this.phase !== "working") return;
     if (this.touched) return this.expire();
     this.autosave.cancel();
     this.notice = "The next item was no longer held for you, so here is another.";
@@ -679,7 +609,7 @@ export class Workspace extends LitElement {
     return html`${expired ? this.renderExpired() : nothing}
       ${assignment.content ? riskStrip(assignment.content) : nothing}
       ${assignment.feedback ? reworkBanner(assignment.feedback, this.projectId) : nothing}
-      ${taskLayout(assignment, views, this.prefetchState)}`;
+      ${taskLayout(assignment, views, this.prefetch.state)}`;
   }
 
   /** "Suggested by <agent>, 87%" while the answer is the model's; "edited" once it is not. */

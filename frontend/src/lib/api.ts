@@ -36,9 +36,11 @@ export class Api {
     return this.request("POST", `/api/assignments/${id}/return`);
   }
 
-  /** The review lease this reviewer holds at the stage, or the oldest work waiting there. */
-  nextReview(projectId: number, stage: string): Promise<NextReview> {
-    return this.request("POST", `/api/projects/${projectId}/reviews/next?stage=${encodeURIComponent(stage)}`);
+  /** The review lease this reviewer holds at the stage, or the oldest work waiting there;
+   * with `exclude` (the review on screen), another one beside it, as for nextAssignment. */
+  nextReview(projectId: number, stage: string, exclude?: number): Promise<NextReview> {
+    const query = exclude === undefined ? "" : `&exclude=${exclude}`;
+    return this.request("POST", `/api/projects/${projectId}/reviews/next?stage=${encodeURIComponent(stage)}${query}`);
   }
 
   verdict(assignmentId: number, body: VerdictBody): Promise<{ id: number }> {

@@ -252,13 +252,9 @@ def next_assignment(
     now = utcnow()
     serialise_worker(db, worker_id)
     expire_leases(db, project, now)
-    held = [
-        AssignmentRow(*row)
-        for row in run(db, HELD, {"p_worker": worker_id, "p_project": project.id})
-    ]
-    others = [assignment for assignment in held if assignment.id != exclude]
-    if others:
-        return Lease(others[0], claimed=None)
+    held = held_lease(db, HELD, {"p_worker": worker_id, "p_project": project.id}, exclude)
+    if held is not None:
+        return Lease(held, claimed=None)
     refused = admission.refusal(db, project, worker_id)
     if refused is not None:
         return refused
@@ -280,6 +276,19 @@ def next_assignment(
     }
     assignment_id = run(db, LEASE, values).scalar_one()
     return Lease(AssignmentRow(id=assignment_id, **values), claimed=item)
+
+
+def held_lease(
+    db: Session, held: Select[Any], params: dict[str, Any], exclude: int | None
+) -> AssignmentRow | None:
+    """The oldest live lease the worker holds other than `exclude` (the one on screen), or
+    None when they may lease another. `held` selects their live leases in id order, at most
+    MAX_HELD of them: holding MAX_HELD, one of them is always answered, so a worker never
+    holds a third; an `exclude` that is not theirs excludes nothing."""
+    for row in run(db, held, params):
+        if row.id != exclude:
+            return AssignmentRow(*row)
+    return None
 
 
 def serialise_worker(db: Session, worker_id: int) -> None:

@@ -39,13 +39,20 @@ def next_review(
     principal: CurrentPrincipal,
     db: SessionDep,
     stage: Annotated[str, Query(description="review or audit")] = "review",
+    exclude: Annotated[
+        int | None,
+        Query(
+            description="the review assignment on screen: lease another one beside it "
+            "(prefetch), holding at most two at the stage"
+        ),
+    ] = None,
 ) -> Response:
     """Lease the oldest work waiting at a stage to the calling reviewer (never their own),
-    or return the review lease they hold there."""
+    or return the review lease they hold there (a retry never leases a second one)."""
     loaded = queue_service.load_project_with_questions(db, project_id)
     project = loaded[0]
     service.check_reviewer(db, principal, project, stage)
-    leased = service.next_review(db, project, principal.id, stage)
+    leased = service.next_review(db, project, principal.id, stage, exclude=exclude)
     if not isinstance(leased, ReviewLease):
         return model_response(NextReviewOut(task=None, reason=leased.reason))
     view = queue_service.view_assignment(db, leased.assignment, loaded)

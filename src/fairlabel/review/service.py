@@ -48,6 +48,7 @@ from fairlabel.queue.service import (
     ASSIGNMENTS,
     ITEMS,
     LEASE,
+    MAX_HELD,
     AssignmentRow,
     Empty,
     ProjectRow,
@@ -57,6 +58,7 @@ from fairlabel.queue.service import (
     ensure_active,
     expire_leases,
     get_own_assignment,
+    held_lease,
     release_places,
     run,
     serialise_worker,
@@ -149,7 +151,7 @@ HELD_REVIEW = (
         ASSIGNMENTS.c.stage == bindparam("p_stage"),
     )
     .order_by(ASSIGNMENTS.c.id)
-    .limit(1)
+    .limit(MAX_HELD)
 )
 
 SETTLE = (
@@ -198,19 +200,22 @@ def check_reviewer(db: Session, principal: Principal, project: ProjectRow, stage
 
 
 def next_review(
-    db: Session, project: ProjectRow, reviewer_id: int, stage: str
+    db: Session, project: ProjectRow, reviewer_id: int, stage: str, exclude: int | None = None
 ) -> ReviewLease | Empty:
-    """The review this reviewer holds at the stage, or the oldest waiting one, or why none."""
+    """The review this reviewer holds at the stage, or the oldest waiting one, or why none.
+
+    As for labelling (queue.service.next_assignment): the held lease comes first, so a retry
+    leases nothing more; `exclude` (the review on screen) asks for another one to prefetch,
+    never more than two held at a stage."""
     now = utcnow()
     serialise_worker(db, reviewer_id)
     expire_leases(db, project, now)
     params = {"p_reviewer": reviewer_id, "p_project": project.id, "p_stage": stage}
-    held = run(db, HELD_REVIEW, params).one_or_none()
+    held = held_lease(db, HELD_REVIEW, params, exclude)
     if held is not None:
-        assignment = AssignmentRow(*held)
-        subject = one_annotation(db, cast(int, assignment.subject_annotation_id))
+        subject = one_annotation(db, cast(int, held.subject_annotation_id))
         assert subject is not None  # the foreign key cascades
-        return ReviewLease(assignment, subject)
+        return ReviewLease(held, subject)
     refused = pay.budget_refusal(db, project, stage) or admission.refusal(
         db, project, reviewer_id, admission.CONTENT_RULES
     )
