@@ -246,6 +246,7 @@ def revise(
     workflow.ensure_revisable(db, latest)
     version = Version(normalised, project.guideline_version, time_spent_ms, latest.version + 1)
     revised = replace_latest(db, assignment, latest, version)
+    consensus.refresh_item(db, assignment.item_id)  # the item's consensus counts the latest
     return Outcome(revised, replayed=False)
 
 
