@@ -1,8 +1,8 @@
 """fairlabel: open data engine for human-labelled AI training data.
 
-The package's public names are the SDK's: `Client` and `ApiError`."""
+The package's public names are the SDK's: `Client`, `ApiError` and `JobFailed`."""
 
-from fairlabel.sdk import ApiError, Client
+from fairlabel.sdk import ApiError, Client, JobFailed
 
-__all__ = ["ApiError", "Client"]
+__all__ = ["ApiError", "Client", "JobFailed"]
 __version__ = "0.1.0"

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy.exc
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from fairlabel.config import Settings
 from fairlabel.db import Database
 from fairlabel.errors import FairlabelError
+from fairlabel.jobs.runner import make_runner
 
 log = logging.getLogger("fairlabel")
 
@@ -37,12 +39,14 @@ API_ROUTERS = (
     "fairlabel.dueprocess.routes",
     "fairlabel.pay.routes",
     "fairlabel.governance.routes",
+    "fairlabel.jobs.routes",
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database(settings)
+    runner = make_runner(database, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -50,8 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from fairlabel.pay import jobs as pay_jobs
 
         sweeper = jobs.start(database, settings.due_process_sweep_seconds)
+        # Fails what a stopped server left running and resubmits what it left queued.
+        await run_in_threadpool(runner.start)
         with pay_jobs.sweeper(database, settings):
             yield
+        await run_in_threadpool(runner.stop)
         if sweeper is not None:
             sweeper.cancel()
         database.dispose()
@@ -66,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.runner = runner
     app.include_router(_api_router(), prefix="/api")
     _install_error_handlers(app)
     _install_web(app)

@@ -1,4 +1,5 @@
-"""The `fairlabel` command: serve, demo, db upgrade, users, tokens, import, export, quality.
+"""The `fairlabel` command: serve, demo, db upgrade, users, tokens, import, export, quality
+(and recomputing consensus).
 
 It works on the database directly (it is the operator's tool on the server), with rich
 progress bars for long work and a clear one-line error, never a traceback, for bad input."""
@@ -15,7 +16,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -39,6 +47,7 @@ from fairlabel.pay import floors as pay_floors
 from fairlabel.pay import payouts as pay_payouts
 from fairlabel.pay import service as pay_service
 from fairlabel.projects import service as project_service
+from fairlabel.quality import jobs as quality_jobs
 from fairlabel.quality import service as quality_service
 from fairlabel.quality.schemas import Confusion, QualityReport
 from fairlabel.reports import fairwork
@@ -400,13 +409,52 @@ def _print_report(report: ImportReport) -> None:
 @clear_errors
 def quality_command(
     project_id: Annotated[int, typer.Argument(metavar="PROJECT", help="project id")],
+    recompute: Annotated[
+        bool,
+        typer.Option(
+            help="first recompute the whole project's consensus (Dawid-Skene where the type "
+            "has it), as the server's job does, with a progress bar"
+        ),
+    ] = False,
+    method: Annotated[
+        str | None, typer.Option(help="with --recompute: one method for every question")
+    ] = None,
+    question: Annotated[
+        str | None, typer.Option(help="with --recompute: only this question")
+    ] = None,
 ) -> None:
     """Print a project's agreement figures, its lowest-agreement items, each worker's accuracy
     against the consensus (by pseudonym) and accuracy per day: the quality dashboard's tables."""
+    if recompute:
+        _recompute(project_id, method, question)
     with database_session() as db:
         report = quality_service.quality_report(db, project_service.get_project(db, project_id))
     for table in _quality_tables(report):
         console.print(table)
+
+
+class _BarProgress:
+    """A job's progress shown on a rich progress bar."""
+
+    def __init__(self, bar: Progress, task: TaskID) -> None:
+        self.bar, self.task = bar, task
+
+    def update(self, done: int, total: int | None = None, message: str | None = None) -> None:
+        self.bar.update(self.task, completed=done, total=total, description=message)
+
+
+def _recompute(project_id: int, method: str | None, question: str | None) -> None:
+    """The recompute job's own function, run here: batches of short transactions, so a
+    running server's submissions go on meanwhile."""
+    database = Database(Settings())
+    params = {"project_id": project_id, "method": method, "question": question}
+    try:
+        with _progress() as bar:
+            task = bar.add_task("Recomputing the consensus", total=None)
+            result = quality_jobs.recompute_consensus(database, params, _BarProgress(bar, task))
+    finally:
+        database.dispose()
+    console.print(quality_jobs.summary(result))
 
 
 def _quality_tables(report: QualityReport) -> list[Table]:

@@ -63,6 +63,31 @@ class Settings(BaseSettings):
     due_process_sweep_seconds: int = Field(
         default=300, description="how often overdue appeals and due sanctions are settled; 0: never"
     )
+    job_runner: str = Field(
+        default="in-process",
+        description="where long jobs run: 'in-process' (one background thread per server "
+        "process), or 'package.module:factory' naming a callable that takes the Database and "
+        "these Settings and returns a fairlabel.jobs.runner.Runner that hands job ids to a "
+        "queue whose workers call fairlabel.jobs.runner.run_job",
+    )
+    job_progress_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="least time between two progress writes of a running job (each is a short "
+        "transaction of its own); the last progress is always written when the job ends",
+    )
+    job_heartbeat_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="how often a running job's server records that it is still at work; a "
+        "running job with no sign of life for 6 times this is marked failed as interrupted",
+    )
+    consensus_batch_rows: int = Field(
+        default=5000,
+        ge=1,
+        description="consensus rows a recompute job writes per transaction: smaller holds "
+        "the write lock for less time at once, larger finishes sooner",
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -16,6 +16,7 @@ from fairlabel.auth.policies import Principal
 from fairlabel.config import Settings
 from fairlabel.db import Database, finish, is_finished
 from fairlabel.errors import Forbidden, Unauthorized
+from fairlabel.jobs.runner import Runner
 from fairlabel.models import Membership, User
 
 P = ParamSpec("P")
@@ -40,6 +41,11 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_runner(request: Request) -> Runner:
+    runner: Runner = request.app.state.runner
+    return runner
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed before the response is sent, so an
     acknowledged write is durable. Reads take no write lock. Opening a session does no
@@ -59,6 +65,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+RunnerDep = Annotated[Runner, Depends(get_runner)]
 
 
 def commits_in_endpoint(endpoint: Callable[P, R]) -> Callable[P, R]:

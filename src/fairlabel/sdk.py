@@ -3,6 +3,7 @@
 Errors come back as `ApiError` carrying the server's field, value and expected text, so a
 script can tell a client exactly what to fix."""
 
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,6 +32,15 @@ class ApiError(Exception):
             f"{status_code} {self.code}: {self.message}"
             + (f" ({self.field}={self.value!r}; expected {self.expected})" if self.field else "")
         )
+
+
+class JobFailed(Exception):
+    """A job that ended in failure; `job` is all of it and `error` the server's sentence."""
+
+    def __init__(self, job: JSON) -> None:
+        self.job = job
+        self.error: str = job.get("error") or "the job failed"
+        super().__init__(f"job {job.get('id')} ({job.get('kind')}) failed: {self.error}")
 
 
 class Client:
@@ -196,9 +206,46 @@ class Client:
         result: JSON = self._call("GET", f"/projects/{project_id}/quality")
         return result
 
-    def recompute_consensus(self, project_id: int, **params: Any) -> JSON:
-        result: JSON = self._call("POST", f"/projects/{project_id}/consensus", params=params)
+    def recompute_consensus(
+        self, project_id: int, *, timeout: float = 3600.0, interval: float = 0.5, **params: Any
+    ) -> JSON:
+        """Recompute the project's consensus (`method`, `question` optional) and wait for
+        the job: returns what was recomputed (methods, items, rows, reopened, seconds)."""
+        job: JSON = self._call("POST", f"/projects/{project_id}/consensus", params=params)
+        result: JSON = self.wait_for_job(job["id"], timeout=timeout, interval=interval)["result"]
         return result
+
+    # --- jobs ----------------------------------------------------------------------------
+    def job(self, job_id: int) -> JSON:
+        """A job's status, progress (`done` of `total`, `message`), result or error."""
+        result: JSON = self._call("GET", f"/jobs/{job_id}")
+        return result
+
+    def jobs(self, project_id: int | None = None, limit: int = 20) -> list[JSON]:
+        """Newest first: a project's jobs, or (without project_id) the ones you started."""
+        params: JSON = {"limit": limit}
+        if project_id is not None:
+            params["project_id"] = project_id
+        result: list[JSON] = self._call("GET", "/jobs", params=params)
+        return result
+
+    def wait_for_job(self, job_id: int, *, timeout: float = 3600.0, interval: float = 0.5) -> JSON:
+        """Poll the job until it ends: returns it when it succeeded, raises JobFailed with
+        its error when it failed, and TimeoutError when it is still at work after
+        `timeout` seconds (it goes on running on the server)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.job(job_id)
+            if job["status"] == "succeeded":
+                return job
+            if job["status"] == "failed":
+                raise JobFailed(job)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(
+                    f"job {job_id} is still {job['status']} after {timeout} s: {job['message']}"
+                )
+            time.sleep(min(interval, left))
 
     # --- pay -----------------------------------------------------------------------------
     def fund(self, project_id: int, amount_minor: int, currency: str = "USD") -> JSON:

@@ -1,6 +1,8 @@
 """The quality page in a real browser: the client follows the Quality tab from the dashboard,
 sees the agreement figures, the chart, the confusion matrix and the workers, with no console
-errors."""
+errors; then recomputes the consensus and watches the job's page until it is done."""
+
+import re
 
 import pytest
 
@@ -32,3 +34,13 @@ def test_client_opens_the_quality_page(session: Session, factory: Factory) -> No
     assert page.locator("#quality-workers tbody tr").count() == 2
     assert page.locator("#lowest-items tbody tr").count() == 2
     session.screenshot("quality")
+    page.click("#recompute-form button")
+    page.wait_for_url(re.compile(r".*/jobs/\d+$"))
+    page.wait_for_selector("#job-result")  # the page refreshes itself until the job ends
+    assert "Dawid-Skene" in page.inner_text("#job-result")
+    assert page.locator("#job-progress").get_attribute("value") == page.locator(
+        "#job-progress"
+    ).get_attribute("max")
+    session.screenshot("recompute-job")
+    page.click("#job-link")
+    page.wait_for_url(f"{base}/projects/{project['id']}/quality")

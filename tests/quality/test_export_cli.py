@@ -1,5 +1,5 @@
 """The aggregated export end to end (API and `fairlabel export --aggregated`, JSONL and CSV)
-and `fairlabel quality PROJECT`."""
+and `fairlabel quality PROJECT` (with `--recompute`, the recompute job's own function)."""
 
 import csv
 import io
@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from fairlabel.cli import app
 from fairlabel.config import Settings
 from tests.factories import Account, Factory
-from tests.quality.helpers import label_by, labelled_project
+from tests.quality.helpers import consensus_rows, label_by, labelled_project
 
 runner = CliRunner()
 
@@ -92,3 +92,17 @@ def test_cli_quality_of_an_unknown_project(factory: Factory) -> None:
     result = runner.invoke(app, ["quality", "999999"])
     assert result.exit_code == 2
     assert "no such project" in result.output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_recomputes_the_consensus_first(factory: Factory) -> None:
+    _, project, (labelled, _pending) = two_item_project(factory)
+    args = ["quality", str(project["id"]), "--recompute"]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Recomputed the consensus of 1 item (1 row: sentiment by Dawid-Skene)" in result.output
+    assert "Agreement per question" in result.output
+    row = consensus_rows(factory.database, project["id"])[labelled, "sentiment"]
+    assert (row["method"], row["answer"]) == ("dawid_skene", "positive")
+    refused = runner.invoke(app, [*args, "--question", "nope"])
+    assert refused.exit_code == 2 and "has no question 'nope'" in refused.output

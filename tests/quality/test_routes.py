@@ -1,6 +1,6 @@
-"""The quality API: whole-project recompute (Dawid-Skene by default), a method that does not
-fit a question (422, nothing changed), who may read and recompute, and the agreement report
-with its degenerate cases (null with a reason, never NaN)."""
+"""The quality API: whole-project recompute as a job (Dawid-Skene by default), a method that
+does not fit a question (422 at once, nothing changed, no job), who may read and recompute,
+and the agreement report with its degenerate cases (null with a reason, never NaN)."""
 
 import json
 from typing import Any
@@ -9,6 +9,7 @@ import pytest
 
 from fairlabel.quality.agreement import krippendorff_alpha
 from tests.factories import Account, Factory
+from tests.jobs.helpers import recompute
 from tests.quality.helpers import answer, consensus_rows, label_by, labelled_project
 from tests.queue.helpers import SENTIMENT
 
@@ -38,18 +39,18 @@ def test_recompute_runs_dawid_skene_and_replaces_rows(factory: Factory) -> None:
     for worker, labels in zip(workers, plan, strict=True):
         for label in labels:
             answer(worker, project["id"], {"sentiment": label})
-    response = owner.post(f"/api/projects/{project['id']}/consensus")
-    assert response.status_code == 200, response.text
-    body = response.json()
+    job = recompute(owner, project["id"])
+    assert job["status"] == "succeeded", job
+    body = job["result"]
     assert body["methods"] == {"sentiment": "dawid_skene"}
-    assert (body["items"], body["rows"], body["reopened"]) == (3, 3, 0)
+    assert (body["items"], body["rows"], body["reopened"], body["skipped"]) == (3, 3, 0, 0)
     rows = consensus_rows(factory.database, project["id"])
     assert [rows[i, "sentiment"]["answer"] for i in items] == ["positive", "negative", "neutral"]
     assert {rows[i, "sentiment"]["method"] for i in items} == {"dawid_skene"}
     assert all(0.5 < rows[i, "sentiment"]["confidence"] <= 1 for i in items)
     assert rows[items[1], "sentiment"]["agreeing"] == 2
-    vote = owner.post(f"/api/projects/{project['id']}/consensus?method=majority_vote")
-    assert vote.status_code == 200 and vote.json()["methods"] == {"sentiment": "majority_vote"}
+    vote = recompute(owner, project["id"], method="majority_vote")
+    assert vote["result"]["methods"] == {"sentiment": "majority_vote"}
     rows = consensus_rows(factory.database, project["id"])
     assert rows[items[1], "sentiment"]["confidence"] == pytest.approx(2 / 3)
 
@@ -66,10 +67,9 @@ def test_a_method_that_does_not_fit_is_refused_and_changes_nothing(factory: Fact
     unknown = owner.post(f"/api/projects/{project['id']}/consensus?question=nope")
     assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "question"
     assert consensus_rows(factory.database, project["id"]) == before
-    one = owner.post(
-        f"/api/projects/{project['id']}/consensus?method=dawid_skene&question=sentiment"
-    )
-    assert one.status_code == 200 and one.json()["methods"] == {"sentiment": "dawid_skene"}
+    assert owner.get(f"/api/jobs?project_id={project['id']}").json() == []  # none was created
+    one = recompute(owner, project["id"], method="dawid_skene", question="sentiment")
+    assert one["result"]["methods"] == {"sentiment": "dawid_skene"}
 
 
 def test_who_may_read_and_recompute(factory: Factory) -> None:
@@ -164,8 +164,7 @@ def test_a_worker_who_always_answers_the_same_has_defined_figures(factory: Facto
     for label in ("positive", "negative", "neutral", "negative"):
         answer(varied, project["id"], {"sentiment": label})
         answer(constant, project["id"], {"sentiment": "neutral"})
-    recomputed = owner.post(f"/api/projects/{project['id']}/consensus")
-    assert recomputed.status_code == 200
+    assert recompute(owner, project["id"])["status"] == "succeeded"
     body = report(owner, project["id"])
     alpha = figures(body["questions"][0])["alpha_nominal"]["value"]
     assert alpha is not None and -1 <= alpha < 0.5

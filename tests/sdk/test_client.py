@@ -1,4 +1,5 @@
-"""The Python SDK against a real uvicorn server: projects, import, items, work, export."""
+"""The Python SDK against a real uvicorn server: projects, import, items, work, export, and
+waiting for jobs."""
 
 import json
 from pathlib import Path
@@ -6,14 +7,17 @@ from pathlib import Path
 import pytest
 
 import fairlabel
-from fairlabel import ApiError, Client
+from fairlabel import ApiError, Client, JobFailed
+from fairlabel.db import utcnow
+from fairlabel.models import Job
 from tests.factories import Factory
+from tests.quality.helpers import label_by, labelled_project
 
 QUESTIONS = [{"name": "category", "type": "label", "settings": {"labels": ["billing", "shipping"]}}]
 
 
 def test_public_names_are_exported() -> None:
-    assert sorted(fairlabel.__all__) == ["ApiError", "Client"]
+    assert sorted(fairlabel.__all__) == ["ApiError", "Client", "JobFailed"]
     for name in fairlabel.__all__:
         assert getattr(fairlabel, name) is not None
 
@@ -140,3 +144,37 @@ def test_funding_and_earnings(factory: Factory, live_server: str) -> None:
         client.submit(task["assignment"]["id"], {"category": "billing"})
         totals = client.earnings()["totals"]["USD"]
         assert totals["pending_minor"] + totals["approved_minor"] == 40
+
+
+def test_recompute_waits_for_its_job(factory: Factory, live_server: str) -> None:
+    owner, project, _ = labelled_project(factory, items=2, overlap=2)
+    label_by(factory, project["id"], ["positive", "negative", "positive", "positive"])
+    with Client(live_server, owner.token) as client:
+        result = client.recompute_consensus(project["id"], method="majority_vote", timeout=60)
+        assert result["methods"] == {"sentiment": "majority_vote"}
+        assert (result["items"], result["rows"]) == (2, 2)
+        (job,) = client.jobs(project["id"])
+        assert client.job(job["id"])["result"] == result
+        with pytest.raises(ApiError) as refused:
+            client.recompute_consensus(project["id"], question="nope")
+        assert refused.value.status_code == 422 and refused.value.field == "question"
+
+
+def test_waiting_for_a_failed_or_slow_job(factory: Factory, live_server: str) -> None:
+    owner, project, _ = labelled_project(factory)
+    with factory.database.session() as db:
+        jobs = [
+            Job(kind="consensus", project_id=project["id"], status=status, error=error)
+            for status, error in (("failed", "no such question"), ("queued", None))
+        ]
+        db.add_all(jobs)
+        db.flush()
+        failed, waiting = (job.id for job in jobs)
+    with Client(live_server, owner.token) as client:
+        with pytest.raises(JobFailed) as caught:
+            client.wait_for_job(failed)
+        assert caught.value.error == "no such question"
+        started = utcnow()
+        with pytest.raises(TimeoutError):
+            client.wait_for_job(waiting, timeout=0.3, interval=0.1)
+        assert (utcnow() - started).total_seconds() < 5

@@ -151,3 +151,27 @@ def _require_managing_role(principal: Principal, organization_id: int) -> None:
         raise Forbidden(
             "viewers cannot change projects", field="role", value=role, expected="owner or manager"
         )
+
+
+class JobLike(Protocol):
+    """What the job policy reads of a job: an ORM Job or a plain row of its columns."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def created_by_id(self) -> int | None: ...
+
+
+def view_job(principal: Principal, job: JobLike, project: ProjectLike | None) -> None:
+    """A job: operators, whoever started it, and the members of its project's organization
+    (those who may read the project's data)."""
+    if principal.is_operator or job.created_by_id == principal.id:
+        return
+    hidden = NotFound("no such job", field="job_id", value=job.id, expected="a job you can see")
+    if project is None:
+        raise hidden
+    try:
+        read_project_data(principal, project)
+    except NotFound:
+        raise hidden from None

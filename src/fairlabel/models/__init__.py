@@ -21,6 +21,7 @@ from fairlabel.models.governance import (
     WorkerRepresentative,
 )
 from fairlabel.models.items import Gold, Item, Media, Suggestion
+from fairlabel.models.jobs import Job, JobStatus
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
     EntryKind,
@@ -73,6 +74,8 @@ __all__ = [
     "GoldScore",
     "GuidelineVersion",
     "Item",
+    "Job",
+    "JobStatus",
     "LedgerBalance",
     "LedgerEntry",
     "Media",

@@ -1,15 +1,18 @@
 """Quality API: the project's agreement report and consensus rows (its organization's
-members, viewers included), and a whole-project consensus recompute (owners and managers)."""
+members, viewers included), and a whole-project consensus recompute as a job (owners and
+managers)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response, status
 
 from fairlabel.auth import policies
-from fairlabel.deps import CurrentPrincipal, SessionDep
+from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, model_response
+from fairlabel.jobs import service as jobs_service
+from fairlabel.jobs.schemas import JobOut
 from fairlabel.projects import service as projects_service
-from fairlabel.quality import service
-from fairlabel.quality.schemas import ConsensusPage, QualityReport, Recomputed
+from fairlabel.quality import jobs, service
+from fairlabel.quality.schemas import ConsensusPage, QualityReport
 
 router = APIRouter(tags=["quality"])
 
@@ -37,18 +40,30 @@ def list_consensus(
     return ConsensusPage(consensus=rows, next_after=next_after)
 
 
-@router.post("/projects/{project_id}/consensus", operation_id="recompute_consensus")
+@router.post(
+    "/projects/{project_id}/consensus",
+    operation_id="recompute_consensus",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    responses={409: {"description": "a recompute of this project is already queued or running"}},
+)
 def recompute_consensus(
     project_id: int,
     principal: CurrentPrincipal,
     db: SessionDep,
+    runner: RunnerDep,
     method: Annotated[
         str | None, Query(description="default: dawid_skene where the type has it")
     ] = None,
     question: Annotated[str | None, Query(description="default: every question")] = None,
-) -> Recomputed:
-    """Recompute the consensus of the whole project, then reopen items under the project's
-    consensus threshold for one more annotator (up to its max overlap)."""
+) -> Response:
+    """Start recomputing the consensus of the whole project, then reopening items under the
+    project's consensus threshold for one more annotator (up to its max overlap). A method
+    or question that does not fit is refused at once; the work runs as a job: follow
+    `Location` (GET /api/jobs/{id}) until it succeeds, its result is what was recomputed."""
     project = projects_service.get_project(db, project_id)
     policies.manage_project(principal, project)
-    return service.recompute(db, project, method, question)
+    job = jobs.start_recompute(db, runner, project, method, question, principal.id)
+    response = model_response(jobs_service.job_out(job), status.HTTP_202_ACCEPTED)
+    response.headers["Location"] = f"/api/jobs/{job.id}"
+    return response

@@ -29,13 +29,18 @@ class ConsensusPage(BaseModel):
 
 
 class Recomputed(BaseModel):
-    """A whole-project recompute: the method used per question, rows written, items
+    """A whole-project recompute: the method used per question, rows computed, items
     reopened for another annotator (dynamic overlap), and how long it took."""
 
     methods: dict[str, str]
     items: int
     rows: int
     reopened: int
+    skipped: int = Field(
+        default=0,
+        description="rows left as a submission or review rewrote them while the recompute "
+        "ran: they hold that newer answer, by the per-submit method",
+    )
     seconds: float
 
 

@@ -3,7 +3,9 @@
 Consensus reads each item's latest annotation versions that were not rejected (a reviewer's
 correction is the latest version, so it counts, as the reviewer's answer). It is refreshed
 for one item on every submission (`refresh_item`: a few plain statements, on the submit hot
-path) and for a whole project on demand (`recompute`, Dawid-Skene where the kind has it).
+path) and for a whole project on demand (Dawid-Skene where the kind has it): as a job that
+reads once and writes in short batches (`recompute_with`, see quality.jobs), or in the
+caller's one transaction (`recompute`), the same steps either way.
 
 `human_confirmed` is true when a model suggested exactly the consensus answer for that
 (item, question) and at least one annotator gave that answer too: a person confirmed the
@@ -21,22 +23,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import Any, NamedTuple, cast
 
 import numpy as np
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import Insert, Table, Text, Update, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Insert, Select, Table, Text, Update, bindparam, delete, or_, select, update
 from sqlalchemy import cast as cast_sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fairlabel.db import utcnow
-from fairlabel.errors import ValidationFailed
+from fairlabel.errors import NotFound, ValidationFailed
+from fairlabel.jobs.runner import NoProgress, Progress
 from fairlabel.models import (
     Annotation,
     Consensus,
@@ -320,39 +324,272 @@ def chosen_methods(selected: list[QuestionContext], method: str | None) -> dict[
     return methods
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a recompute will do: which questions, each by which method."""
+
+    project_id: int
+    contexts: list[QuestionContext]
+    methods: dict[str, str]
+
+
+def plan(project: Project, method: str | None = None, question: str | None = None) -> Plan:
+    """Check a recompute request (an unknown question or a method that does not fit is a
+    422) before any work starts."""
+    selected = contexts(project, question)
+    return Plan(project.id, selected, chosen_methods(selected, method))
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+class StoredRows(NamedTuple):
+    """One question's consensus rows as a recompute read them, sorted by item: the row id
+    and its updated_at (in µs since 1970), which a write compares with before replacing
+    the row. Arrays, not dicts: a million-item project has millions of them."""
+
+    items: np.ndarray
+    ids: np.ndarray
+    stamps: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[tuple[int, int, datetime]]) -> StoredRows:
+        return cls(
+            np.array([row[0] for row in rows], dtype=np.int64),
+            np.array([row[1] for row in rows], dtype=np.int64),
+            np.array([(row[2] - EPOCH) // MICROSECOND for row in rows], dtype=np.int64),
+        )
+
+    def find(self, item_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """For each item: whether it had a row, and where it is in these arrays."""
+        wanted = np.asarray(item_ids, dtype=np.int64)
+        if not len(self.items):
+            return np.zeros(len(wanted), dtype=bool), np.zeros(len(wanted), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.items, wanted), len(self.items) - 1)
+        return self.items[at] == wanted, at
+
+    def seen(self, at: int) -> tuple[int, datetime]:
+        return int(self.ids[at]), EPOCH + int(self.stamps[at]) * MICROSECOND
+
+
+class Snapshot(NamedTuple):
+    """What a recompute reads, all in one transaction: the counted annotations, the models'
+    suggestions, and the consensus rows it may replace."""
+
+    votes: list[Vote]
+    suggested: defaultdict[tuple[int, str], list[Any]]
+    stored: dict[str, StoredRows]
+
+
+#: Annotations read between two progress reports while a recompute reads the project.
+READ_REPORT_ROWS = 100_000
+
+
+def read_snapshot(db: Session, planned: Plan, progress: Progress) -> Snapshot:
+    votes = []
+    for n, row in enumerate(db.connection().execute(_votes_query(planned.project_id)), 1):
+        votes.append(Vote(*row))
+        if n % READ_REPORT_ROWS == 0:
+            progress.update(n, None, f"Reading the project's annotations: {n:,} so far")
+    stored: dict[str, list[tuple[int, int, datetime]]] = {name: [] for name in planned.methods}
+    query = (
+        select(CONSENSUS.c.question, CONSENSUS.c.item_id, CONSENSUS.c.id, CONSENSUS.c.updated_at)
+        .where(
+            CONSENSUS.c.project_id == planned.project_id,
+            CONSENSUS.c.question.in_(list(planned.methods)),
+        )
+        .order_by(CONSENSUS.c.question, CONSENSUS.c.item_id)
+    )
+    for question, item_id, row_id, updated_at in db.connection().execute(query):
+        stored[question].append((item_id, row_id, updated_at))
+    return Snapshot(
+        votes,
+        _project_suggestions(db, planned.project_id),
+        {name: StoredRows.of(rows) for name, rows in stored.items()},
+    )
+
+
+def compute_question(
+    context: QuestionContext, method: str, snapshot: Snapshot
+) -> list[ConsensusRow]:
+    """One question's rows for every item answered, by a whole-project method that weights
+    each worker by their estimated reliability (or a vote)."""
+    by_item = answers_by_item(snapshot.votes, context.name)
+    results = context.aggregator.project(context.settings, method, by_item)
+    suggested = snapshot.suggested
+    return [
+        consensus_row(context, item, by_item[item], method, result, suggested[item, context.name])
+        for item, result in results.items()
+    ]
+
+
+REPLACE_UNCHANGED = (
+    update(CONSENSUS)
+    .where(CONSENSUS.c.id == bindparam("p_id"), CONSENSUS.c.updated_at == bindparam("p_seen"))
+    .values(
+        method=bindparam("p_method"),
+        answer=bindparam("p_answer"),
+        confidence=bindparam("p_confidence"),
+        annotators=bindparam("p_annotators"),
+        agreeing=bindparam("p_agreeing"),
+        human_confirmed=bindparam("p_human_confirmed"),
+        updated_at=bindparam("p_now"),
+    )
+)
+DROP_UNCHANGED = delete(CONSENSUS).where(
+    CONSENSUS.c.id == bindparam("p_id"), CONSENSUS.c.updated_at == bindparam("p_seen")
+)
+
+
+def _insert_absent(dialect_insert: Any) -> Insert:
+    statement: Insert = (
+        dialect_insert(CONSENSUS)
+        .on_conflict_do_nothing(index_elements=[CONSENSUS.c.item_id, CONSENSUS.c.question])
+        .returning(CONSENSUS.c.id)
+    )
+    return statement
+
+
+INSERT_ABSENT = {
+    "postgresql": _insert_absent(postgresql.insert),
+    "sqlite": _insert_absent(sqlite.insert),
+}
+
+
+def write_rows(
+    db: Session, project_id: int, rows: Sequence[ConsensusRow], stored: StoredRows
+) -> int:
+    """Store one batch of a recompute's rows, each only if nobody wrote its (item, question)
+    since the snapshot: a row read then is replaced only while its updated_at is unchanged,
+    a row absent then is inserted only while still absent. The rest (a submission or a
+    verdict refreshed them meanwhile) stay as written. Returns the rows stored. The
+    parameters are built before the first statement, which on SQLite takes the write lock."""
+    now = utcnow()
+    found, at = stored.find([row.item_id for row in rows])
+    replaced, inserted = [], []
+    for row, had_row, position in zip(rows, found, at, strict=True):
+        if had_row:
+            row_id, seen = stored.seen(int(position))
+            values = {f"p_{name}": value for name, value in row._asdict().items()}
+            replaced.append({**values, "p_id": row_id, "p_seen": seen, "p_now": now})
+        else:
+            inserted.append(row)
+    inserts = _values(project_id, inserted, now)
+    conn = db.connection()
+    written = 0
+    if replaced:
+        written += conn.execute(REPLACE_UNCHANGED, replaced).rowcount
+    if inserted:
+        statement = INSERT_ABSENT[conn.dialect.name]
+        written += len(conn.execute(statement, inserts).all())
+    return written
+
+
+def stale_rows(stored: StoredRows, rows: Sequence[ConsensusRow]) -> list[int]:
+    """Positions in `stored` of rows the recompute has no answer for any more."""
+    computed = np.array([row.item_id for row in rows], dtype=np.int64)
+    return [int(k) for k in np.flatnonzero(~np.isin(stored.items, computed))]
+
+
+def drop_rows(db: Session, stored: StoredRows, positions: Sequence[int]) -> int:
+    """Delete these rows of the snapshot where nobody rewrote them since."""
+    if not positions:
+        return 0
+    params = [dict(zip(("p_id", "p_seen"), stored.seen(k), strict=True)) for k in positions]
+    return int(db.connection().execute(DROP_UNCHANGED, params).rowcount)
+
+
+Sessions = Callable[[], AbstractContextManager[Session]]
+
+
 def recompute(
     db: Session, project: Project, method: str | None = None, question: str | None = None
 ) -> schemas.Recomputed:
-    """Replace the consensus of the project's questions (or one), whole-project methods
-    weighting each worker by their estimated reliability, then apply dynamic overlap."""
+    """Replace the consensus of the project's questions (or one) and apply dynamic overlap,
+    all in the caller's transaction."""
+
+    def same() -> AbstractContextManager[Session]:
+        return nullcontext(db)
+
+    return recompute_with(same, same, project.id, method, question)
+
+
+def recompute_with(
+    read: Sessions,
+    write: Sessions,
+    project_id: int,
+    method: str | None = None,
+    question: str | None = None,
+    *,
+    progress: Progress | None = None,
+    batch_rows: int = 5000,
+) -> schemas.Recomputed:
+    """The whole-project recompute: read everything in one `read()` transaction, compute each
+    question's rows, store them `batch_rows` at a time, each batch in a `write()`
+    transaction, then reopen items under the project's threshold in one more.
+
+    With separate transactions (the recompute job), a reader of the consensus table meanwhile
+    sees, for each (item, question), either the row from before or the recomputed one,
+    never none: rows are replaced in place, question by question in item order, and only
+    rows with no answer left are deleted, last. An item answered or reviewed while the job
+    runs keeps the rows that submission or verdict wrote (compare-and-set on updated_at, see
+    write_rows), which reflect its answers then; they are counted in `skipped`. The end state
+    is the one of the recompute run alone at its snapshot, followed by those submissions
+    and verdicts. One limit: a row absent at the snapshot, created and then deleted again
+    by two verdicts during the run, is inserted from the snapshot's answers."""
+    progress = progress or NoProgress()
     started = time.perf_counter()
-    selected = contexts(project, question)
-    methods = chosen_methods(selected, method)
-    votes = project_votes(db, project.id)
-    suggested = _project_suggestions(db, project.id)
-    rows: list[ConsensusRow] = []
-    for context in selected:
-        by_item = answers_by_item(votes, context.name)
-        name, kind_method = context.name, methods[context.name]
-        results = context.aggregator.project(context.settings, kind_method, by_item)
-        rows += [
-            consensus_row(context, item, by_item[item], kind_method, result, suggested[item, name])
-            for item, result in results.items()
-        ]
-    db.execute(
-        delete(CONSENSUS).where(
-            CONSENSUS.c.project_id == project.id, CONSENSUS.c.question.in_(list(methods))
+    progress.update(0, None, "Reading the project's annotations")
+    with read() as db:
+        project = _project(db, project_id)
+        planned = plan(project, method, question)
+        snapshot = read_snapshot(db, planned, progress)
+    computed: list[tuple[str, list[ConsensusRow]]] = []
+    questions = len(planned.contexts)
+    for k, context in enumerate(planned.contexts):
+        name, kind_method = context.name, planned.methods[context.name]
+        progress.update(
+            k, questions, f"Computing question {k + 1} of {questions}: {name} ({kind_method})"
         )
-    )
-    if rows:
-        db.connection().execute(insert(CONSENSUS), _values(project.id, rows, utcnow()))
+        computed.append((name, compute_question(context, kind_method, snapshot)))
+    del snapshot.votes[:]  # the rows hold what they need; the annotations can go
+    total = sum(len(rows) for _, rows in computed)
+    done = written = 0
+    progress.update(0, total, f"Writing consensus rows: 0 of {total:,}")
+    for name, rows in computed:
+        for start in range(0, len(rows), batch_rows):
+            batch = rows[start : start + batch_rows]
+            with write() as db:
+                written += write_rows(db, project_id, batch, snapshot.stored[name])
+            done += len(batch)
+            progress.update(done, total, f"Writing consensus rows: {done:,} of {total:,}")
+    for name, rows in computed:
+        stale = stale_rows(snapshot.stored[name], rows)
+        for start in range(0, len(stale), batch_rows):
+            with write() as db:
+                drop_rows(db, snapshot.stored[name], stale[start : start + batch_rows])
+    progress.update(total, total, "Reopening items under the consensus threshold")
+    with write() as db:
+        reopened = reopen_project(db, _project(db, project_id))
+    progress.update(total, total, "Finished")
     return schemas.Recomputed(
-        methods=methods,
-        items=len({row.item_id for row in rows}),
-        rows=len(rows),
-        reopened=reopen_project(db, project),
+        methods=planned.methods,
+        items=len({row.item_id for _, rows in computed for row in rows}),
+        rows=total,
+        reopened=reopened,
+        skipped=total - written,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+def _project(db: Session, project_id: int) -> Project:
+    project = db.get(Project, project_id)
+    if project is None:
+        raise NotFound(
+            "no such project", field="project_id", value=project_id, expected="an existing project"
+        )
+    return project
 
 
 def reopen_project(db: Session, project: Project) -> int:
@@ -363,8 +600,8 @@ def reopen_project(db: Session, project: Project) -> int:
     return int(result.rowcount)
 
 
-def project_votes(db: Session, project_id: int) -> list[Vote]:
-    query = (
+def _votes_query(project_id: int) -> Select[Any]:
+    return (
         select(
             ANNOTATIONS.c.item_id,
             ANNOTATIONS.c.worker_id,
@@ -376,7 +613,10 @@ def project_votes(db: Session, project_id: int) -> list[Vote]:
         .where(ANNOTATIONS.c.project_id == project_id, *_counted(ANNOTATIONS))
         .order_by(ANNOTATIONS.c.item_id, ANNOTATIONS.c.id)
     )
-    return [Vote(*row) for row in db.connection().execute(query)]
+
+
+def project_votes(db: Session, project_id: int) -> list[Vote]:
+    return [Vote(*row) for row in db.connection().execute(_votes_query(project_id))]
 
 
 def answers_by_item(votes: Iterable[Vote], question: str) -> ByItem:

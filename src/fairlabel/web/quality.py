@@ -1,14 +1,20 @@
 """The client's quality page: the agreement report of quality.service as tables and an
-inline SVG chart, for every member of the project's organization (pseudonyms only)."""
+inline SVG chart, for every member of the project's organization (pseudonyms only); owners
+and managers can start a consensus recompute there, which runs as a job with its own page."""
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairlabel.auth import policies
-from fairlabel.deps import SessionDep
+from fairlabel.deps import RunnerDep, SessionDep
+from fairlabel.errors import Conflict, FairlabelError
+from fairlabel.jobs import service as jobs_service
+from fairlabel.quality import jobs as quality_jobs
 from fairlabel.quality import service as quality_service
 from fairlabel.web.client import _can_manage, _context, _project_for
-from fairlabel.web.routes import SignedIn, templates
+from fairlabel.web.routes import SignedIn, check_form_csrf, page_error, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,5 +31,32 @@ def quality_page(
         project=project,
         can_manage=_can_manage(principal, project),
         report=quality_service.quality_report(db, project),
+        recompute=jobs_service.active_job(db, project.id, quality_jobs.KIND),
     )
     return templates.TemplateResponse(request, "client/quality.html", context)
+
+
+@router.post("/projects/{project_id}/quality/recompute", response_class=HTMLResponse)
+def recompute(
+    request: Request,
+    project_id: int,
+    db: SessionDep,
+    principal: SignedIn,
+    runner: RunnerDep,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Start the recompute job (as POST /api/projects/{id}/consensus) and go to its page;
+    while one is already queued or running, go to that one's page instead."""
+    check_form_csrf(principal, csrf_token)
+    project = _project_for(request, db, principal, project_id, policies.manage_project)
+    if isinstance(project, Response):
+        return project
+    try:
+        job = quality_jobs.start_recompute(db, runner, project, None, None, principal.id)
+    except FairlabelError as error:
+        running = jobs_service.active_job(db, project.id, quality_jobs.KIND)
+        if isinstance(error, Conflict) and running is not None:
+            return RedirectResponse(f"/jobs/{running.id}", status_code=303)
+        title = "The consensus cannot be recomputed"
+        return page_error(request, _context(principal), error.status_code, title, error.message)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)

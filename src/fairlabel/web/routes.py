@@ -262,6 +262,7 @@ def mount_web(app: FastAPI) -> None:
     from fairlabel.web.gold import router as gold_router
     from fairlabel.web.governance import router as governance_router
     from fairlabel.web.history import router as history_router
+    from fairlabel.web.jobs import router as jobs_router
     from fairlabel.web.operator import router as operator_router
     from fairlabel.web.profile import router as profile_router
     from fairlabel.web.qualification import router as qualification_router
@@ -275,6 +276,7 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(earnings_router)
     app.include_router(gold_router)
     app.include_router(history_router)
+    app.include_router(jobs_router)
     app.include_router(quality_router)
     app.include_router(review_router)
     app.include_router(wellness_router)
