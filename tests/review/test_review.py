@@ -171,7 +171,7 @@ def test_bad_verdicts_are_refused_and_change_nothing(factory: Factory) -> None:
     label(worker, project["id"])
     task = review_task(reviewer, project["id"])
     before = snapshot(factory.database)
-    cases = [
+    cases: list[tuple[dict[str, Any], str | None]] = [
         ({"verdict": "reject"}, None),
         ({"verdict": "reject", "reason_code": "wrong_answer"}, None),
         ({**REJECT, "reason_code": "ugly"}, "reason_code"),
@@ -290,7 +290,7 @@ def test_a_stage_needs_its_qualification_and_must_exist(factory: Factory) -> Non
 
 def test_workflow_settings_are_checked(factory: Factory) -> None:
     owner, org_id = factory.owner()
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"workflow": [{"stage": "review"}, {"stage": "review"}]},
         {"workflow": [{"stage": "second_opinion"}]},
         {"workflow": [{"stage": "review", "sample_rate": 0}]},
