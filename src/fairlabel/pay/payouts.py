@@ -175,10 +175,12 @@ def next_run_by(db: Session, currency: str, every_days: int, now: datetime) -> d
 
 def run_scheduled(db: Session, *, every_days: int, minimum: int, now: datetime) -> list[Payout]:
     """What the sweep promises workers: a run in every currency with pay due whose last run
-    is `every_days` old (or that never had one). The batches wait for the operator to send."""
+    is `every_days` old (or that never had one). The batches wait for the operator to send.
+    The sweep has just topped up and approved what was due, so unlike `run_payout` this
+    does not do it again for each currency."""
     currencies = sorted(db.scalars(DUE_CURRENCIES, {"p_minimum": minimum}))
     return [
-        run_payout(db, currency, minimum=minimum, actor_id=None)[0]
+        pay_out(db, currency, due_lines(db, currency, minimum), actor_id=None)
         for currency in currencies
         if next_run_by(db, currency, every_days, now) == now
     ]
