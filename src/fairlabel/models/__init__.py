@@ -50,6 +50,7 @@ from fairlabel.models.workforce import (
     QualificationTest,
     QualificationTier,
     RiskOptIn,
+    WithheldGold,
 )
 
 __all__ = [
@@ -104,6 +105,7 @@ __all__ = [
     "User",
     "Verdict",
     "WebSession",
+    "WithheldGold",
     "Worker",
     "WorkerRepresentative",
 ]

@@ -63,6 +63,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_account", "account", "currency", "id"),
         Index("ix_ledger_worker", "worker_id", "id"),
         Index("ix_ledger_assignment", "assignment_id"),
+        Index("ix_ledger_attempt", "attempt_id"),
         Index("ix_ledger_txn", "txn_id"),
     )
 
@@ -79,6 +80,10 @@ class LedgerEntry(Base):
     )
     review_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("reviews.id", ondelete="RESTRICT")
+    )
+    #: Pay for a qualification-test attempt, which is work outside any assignment.
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("qualification_attempts.id", ondelete="RESTRICT")
     )
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id", ondelete="RESTRICT"))
     memo: Mapped[str] = mapped_column(Text, default="")

@@ -51,6 +51,11 @@ class QualificationTest(Base):
     item_ids: Mapped[list[int]] = mapped_column(JSONType)
     pass_mark: Mapped[float] = mapped_column(default=0.8)
     cooldown_hours: Mapped[int] = mapped_column(default=24)
+    #: A training test shows the expected answers after a failed attempt, so its items are
+    #: never served as hidden gold to anyone; any other test shows guideline sections only.
+    training: Mapped[bool] = mapped_column(default=False)
+    #: The guideline section to read for each question (question name -> heading).
+    guideline_sections: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -72,6 +77,21 @@ class QualificationAttempt(Base):
     time_spent_ms: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WithheldGold(Base):
+    """A gold item that the queue must not serve as hidden gold: to one worker who saw it in
+    a qualification test (they could know its answer), or to everyone (no worker) when a
+    training test shows its expected answers."""
+
+    __tablename__ = "withheld_gold"
+    __table_args__ = (Index("ix_withheld_gold_item", "item_id", "worker_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    test_id: Mapped[int] = mapped_column(ForeignKey("qualification_tests.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RiskOptIn(Base):
