@@ -1,6 +1,8 @@
 """Agreement maths: hand-computed cases, degenerate data, properties, and the `krippendorff`
 package as peer."""
 
+import itertools
+
 import krippendorff
 import numpy as np
 import pytest
@@ -297,6 +299,56 @@ def test_span_vote_keeps_characters_a_share_of_workers_marked() -> None:
 def test_span_vote_counts_a_workers_overlapping_spans_once() -> None:
     spans = span_vote([[(0, 5, "X"), (3, 8, "X")], []], min_share=0.6)
     assert spans == []
+
+
+def test_span_vote_counts_the_workers_behind_each_span() -> None:
+    spans = span_vote([[(0, 4, "X")], [(2, 6, "X")], [(3, 4, "X")], [(9, 10, "X")]])
+    assert [(span.start, span.end, span.votes) for span in spans] == [(2, 4, 3)]
+
+
+def test_overlap_off_keeps_the_span_with_more_votes_then_confidence_then_the_earlier() -> None:
+    more_votes = [[(0, 6, "A"), (4, 9, "B")], [(0, 6, "A")], [(4, 9, "B")], [(4, 9, "B")]]
+    assert [s[:3] for s in span_vote(more_votes, allow_overlap=False)] == [(4, 9, "B")]
+    surer = [[(0, 6, "A"), (4, 9, "B")], [(0, 6, "A"), (4, 7, "B")]]
+    assert [s[:3] for s in span_vote(surer, min_share=0.5, allow_overlap=False)] == [(0, 6, "A")]
+    even = [[(0, 6, "B")], [(4, 10, "A")]]
+    assert [s[:3] for s in span_vote(even, allow_overlap=False)] == [(0, 6, "B")]
+    assert len(span_vote(even)) == 2
+
+
+def _answers_without_overlap(length: int) -> st.SearchStrategy[list[tuple[int, int, str]]]:
+    """One worker's spans on a text of `length` characters: sorted cut points paired up."""
+    cuts = st.lists(st.integers(0, length), unique=True, max_size=8).map(sorted)
+    return cuts.flatmap(
+        lambda points: st.lists(
+            st.sampled_from("ABC"), min_size=len(points) // 2, max_size=len(points) // 2
+        ).map(
+            lambda labels: [
+                (points[2 * k], points[2 * k + 1], labels[k]) for k in range(len(labels))
+            ]
+        )
+    )
+
+
+@given(
+    st.lists(_answers_without_overlap(30), min_size=1, max_size=6),
+    st.sampled_from([0.3, 0.5, 0.7, 1.0]),
+)
+def test_overlap_off_never_overlaps_and_drops_only_weaker_spans(
+    answers: list[list[tuple[int, int, str]]], share: float
+) -> None:
+    every = span_vote(answers, share)
+    kept = span_vote(answers, share, allow_overlap=False)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(kept))
+    assert set(kept) <= set(every)
+    for dropped in set(every) - set(kept):
+        assert any(
+            k.start < dropped.end
+            and dropped.start < k.end
+            and (k.votes, k.confidence) >= (dropped.votes, dropped.confidence)
+            for k in kept
+        )
+    assert all(share * len(answers) - 1e-9 <= s.votes <= len(answers) for s in every)
 
 
 def test_span_vote_rejects_bad_share() -> None:

@@ -91,14 +91,62 @@ def test_ranking_by_bradley_terry_with_equal_strengths_tied() -> None:
     assert all_tied.value is None and all_tied.reason
 
 
-def test_pairwise_by_bradley_terry() -> None:
+def choices(*picked: str) -> list[tuple[int, dict[str, object]]]:
+    return [(worker, {"choice": choice}) for worker, choice in enumerate(picked, start=1)]
+
+
+def test_pairwise_is_a_vote_over_outcomes_with_its_tally() -> None:
     kind = aggregator_for("pairwise")
     pair = settings("pairwise", {})
-    assert kind.consensus(
-        pair, [(1, {"choice": "b"}), (2, {"choice": "b"}), (3, {"choice": "a"})]
-    ) == {
+    assert kind.consensus(pair, choices("b", "b", "a")) == {
         "choice": "b",
         "strength": None,
+        "votes": {"a": 1, "b": 2, "tie": 0, "both_bad": 0},
     }
-    even = [(1, {"choice": "both_bad"}), (2, {"choice": "both_bad"}), (3, {"choice": "tie"})]
-    assert kind.consensus(pair, even)["choice"] == "both_bad"
+    assert kind.consensus(pair, choices("both_bad", "both_bad", "tie"))["choice"] == "both_bad"
+
+
+def test_a_tie_majority_wins() -> None:
+    kind = aggregator_for("pairwise")
+    pair = settings("pairwise", {})
+    assert kind.consensus(pair, choices("tie", "tie", "a"))["choice"] == "tie"
+
+
+@pytest.mark.parametrize(
+    ("picked", "expected"),
+    [
+        (("a", "b"), "tie"),
+        (("a", "b", "tie"), "tie"),
+        (("a", "tie"), "tie"),
+        (("b", "both_bad"), "both_bad"),
+        (("tie", "both_bad"), "tie"),
+        (("a", "a", "b", "b", "both_bad"), "tie"),
+    ],
+)
+def test_a_draw_never_picks_a_side(picked: tuple[str, ...], expected: str) -> None:
+    kind = aggregator_for("pairwise")
+    assert kind.consensus(settings("pairwise", {}), choices(*picked))["choice"] == expected
+
+
+def test_pairwise_export_figures_name_the_preference_pair() -> None:
+    kind = aggregator_for("pairwise")
+    pair = settings("pairwise", {"field": "responses"})
+    fields = {"responses": [{"id": "r1", "text": "x"}, {"id": "r2", "text": "y"}]}
+    for picked, chosen, rejected in [(("b", "b", "a"), "r2", "r1"), (("a",), "r1", "r2")]:
+        consensus = kind.consensus(pair, choices(*picked))
+        figures = kind.exported(pair, consensus, fields)
+        share = consensus["votes"][consensus["choice"]] / len(picked)
+        assert figures == {"chosen": chosen, "rejected": rejected, "share": share}
+    tied = kind.exported(pair, kind.consensus(pair, choices("tie", "tie", "a")), fields)
+    assert tied == {"chosen": None, "rejected": None, "share": pytest.approx(2 / 3)}
+
+
+def test_spans_without_overlap_keep_the_most_voted() -> None:
+    kind = aggregator_for("spans")
+    per = {"start": 0, "end": 8, "label": "PER"}
+    loc = {"start": 4, "end": 12, "label": "LOC"}
+    answers = [(1, [per]), (2, [per, loc]), (3, [loc]), (4, [loc])]
+    strict = settings("span", {"labels": ["PER", "LOC"]})
+    nested = settings("span", {"labels": ["PER", "LOC"], "allow_overlap": True})
+    assert kind.consensus(strict, answers) == [loc]
+    assert kind.consensus(nested, answers) == [per, loc]

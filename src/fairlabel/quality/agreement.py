@@ -61,6 +61,8 @@ class ConsensusSpan(NamedTuple):
     end: int
     label: Hashable
     confidence: float
+    votes: int
+    """Workers who marked some of it with its label."""
 
 
 def krippendorff_alpha(
@@ -227,12 +229,18 @@ def weighted_box_fusion(
 
 
 def span_vote(
-    spans_per_worker: Sequence[Sequence[Span]], min_share: float = 0.5
+    spans_per_worker: Sequence[Sequence[Span]],
+    min_share: float = 0.5,
+    *,
+    allow_overlap: bool = True,
 ) -> list[ConsensusSpan]:
     """Consensus spans by character voting: per label, each position covered by at least
     `min_share` of the workers (those who answered, with or without spans) is kept, and
     adjacent kept positions join into one span. Confidence = mean share over its characters;
-    a worker's overlapping spans of one label cover a character once."""
+    a worker's overlapping spans of one label cover a character once.
+
+    Spans of different labels may overlap; with `allow_overlap` off they never do: see
+    `_without_overlap` for which one is kept."""
     if not 0 < min_share <= 1:
         raise ValueError(f"min_share must be in (0, 1], got {min_share}")
     if not spans_per_worker:
@@ -243,7 +251,24 @@ def span_vote(
     for label in labels:
         intervals = [[(s, e) for s, e, lab in spans if lab == label] for spans in per_worker]
         result += _vote_label(intervals, label, len(per_worker), min_share)
+    if not allow_overlap:
+        result = _without_overlap(result)
     return sorted(result, key=lambda span: (span.start, span.end, repr(span.label)))
+
+
+def _without_overlap(spans: list[ConsensusSpan]) -> list[ConsensusSpan]:
+    """Strongest first, a span is kept when it overlaps none kept before it. Strongest means
+    more votes, then a higher confidence, then the earlier start, then the longer span, then
+    the label's order (by repr), so the result never depends on the order of the answers."""
+    kept: list[ConsensusSpan] = []
+    for span in sorted(spans, key=_strength):
+        if all(span.end <= other.start or other.end <= span.start for other in kept):
+            kept.append(span)
+    return kept
+
+
+def _strength(span: ConsensusSpan) -> tuple[int, float, int, int, str]:
+    return (-span.votes, -span.confidence, span.start, span.start - span.end, repr(span.label))
 
 
 def _pairable(unit_codes: Int64s, numbers: Floats) -> tuple[Int64s, Floats]:
@@ -424,19 +449,19 @@ def _vote_label(
     """Coverage counts on the elementary segments between all span boundaries, then runs of
     segments covered by enough workers."""
     bounds = np.unique([p for spans in intervals for s, e in spans for p in (s, e)])
-    coverage = np.zeros(len(bounds) - 1)
-    for spans in intervals:
-        covered = np.zeros(len(bounds) - 1, dtype=bool)
+    covered = np.zeros((len(intervals), len(bounds) - 1), dtype=bool)
+    for worker, spans in enumerate(intervals):
         for start, end in spans:
-            covered[np.searchsorted(bounds, start) : np.searchsorted(bounds, end)] = True
-        coverage += covered
-    share = coverage / n_workers
+            covered[worker, np.searchsorted(bounds, start) : np.searchsorted(bounds, end)] = True
+    share = covered.sum(axis=0) / n_workers
     kept = share >= min_share - 1e-12
     result = []
     for first, last in _runs(kept):
         lengths = np.diff(bounds[first : last + 2])
         confidence = float(share[first : last + 1] @ lengths / lengths.sum())
-        result.append(ConsensusSpan(int(bounds[first]), int(bounds[last + 1]), label, confidence))
+        votes = int(covered[:, first : last + 1].any(axis=1).sum())
+        start, end = int(bounds[first]), int(bounds[last + 1])
+        result.append(ConsensusSpan(start, end, label, confidence, votes))
     return result
 
 

@@ -15,7 +15,9 @@ Documented choices:
 - free_text: the most common answer after case folding and collapsing whitespace (ties to
   the earliest); the consensus is that group's first answer as written.
 - spans: character voting (`span_vote`), a span kept where at least half the annotators
-  marked it.
+  marked it; with the question's allow_overlap off, overlapping spans of different labels
+  are settled by keeping the one more annotators marked (then the higher confidence, the
+  earlier, the longer), so the consensus is an answer the question itself would accept.
 - boxes: weighted box fusion per label; a fused box is kept when at least half the
   annotators drew it.
 - polygons: polygons of one label are clustered by IoU (>= 0.5, one polygon per annotator
@@ -23,8 +25,11 @@ Documented choices:
   annotators contributed to is represented by its medoid, the member with the highest summed
   IoU to the others (fusing outlines with different vertex counts has no standard answer).
 - ranking: Bradley-Terry over the item's rankings; candidates with equal strength share a tier.
-- pairwise: Bradley-Terry of a against b, "tie" and "both_bad" counting as ties; an even
-  result is a "tie" (or "both_bad" when more annotators said so)."""
+- pairwise: a vote over the four outcomes a, b, tie and both_bad, a tie being an outcome
+  like the others (so tie, tie, a is a tie). A draw never picks a side nobody won: a draw
+  that includes "tie" is a tie, one of "both_bad" with a side is "both_bad", one of a with b
+  is a tie. The answer carries the tally (`votes`), which the aggregated export turns into
+  the preference pair and its share (see exports.aggregated)."""
 
 from __future__ import annotations
 
@@ -36,8 +41,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from fairlabel.errors import ValidationFailed
 from fairlabel.quality import aggregation, agreement
 from fairlabel.quality.agreement import Level
+from fairlabel.questions.base import candidates
 
 #: Who answered what on one item: (worker id, answer), in submission order.
 Answers = Sequence[tuple[int, Any]]
@@ -92,6 +99,18 @@ class Aggregator:
     def classes(self, settings: Any) -> list[Any] | None:
         """The answer values of a kind with a fixed set of them (for confusion matrices)."""
         return None
+
+    def class_of(self, answer: Any) -> Any:
+        """Which of `classes` an answer is."""
+        return answer
+
+    exported_figures: ClassVar[tuple[str, ...]] = ()
+    """What `exported` adds to each consensus in the aggregated export, in column order."""
+
+    def exported(self, settings: Any, answer: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Figures the aggregated export adds beside a consensus answer, from the answer and
+        the item's fields."""
+        return {}
 
 
 _REGISTRY: dict[str, Aggregator] = {}
@@ -250,7 +269,11 @@ class Spans(Aggregator):
     methods = (incremental,)
 
     def consensus(self, settings: Any, answers: Answers) -> Any:
-        voted = agreement.span_vote([_span_tuples(answer) for _, answer in answers], MIN_SHARE)
+        voted = agreement.span_vote(
+            [_span_tuples(answer) for _, answer in answers],
+            MIN_SHARE,
+            allow_overlap=settings.allow_overlap,
+        )
         return [{"start": s.start, "end": s.end, "label": s.label} for s in voted]
 
     def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
@@ -419,31 +442,58 @@ def _tau(a: list[list[str]], b: list[list[str]]) -> float | None:
 @register
 class Pairwise(Aggregator):
     kind = "pairwise"
-    incremental = "bradley_terry"
+    incremental = MAJORITY_VOTE
     methods = (incremental,)
-    _OUTCOMES: ClassVar[dict[str, tuple[int, int, bool]]] = {
-        "a": (0, 1, False),
-        "b": (1, 0, False),
-        "tie": (0, 1, True),
-        "both_bad": (0, 1, True),
-    }
+    exported_figures = ("chosen", "rejected", "share")
 
     def consensus(self, settings: Any, answers: Answers) -> Any:
-        choices = [answer["choice"] for _, answer in answers]
-        rows = np.array([self._OUTCOMES[c] for c in choices]).reshape(-1, 3)
-        scores = aggregation.bradley_terry(rows[:, 0], rows[:, 1], 2, rows[:, 2] == 1).scores
-        if abs(scores[0] - scores[1]) > 1e-9:
-            return {"choice": "a" if scores[0] > scores[1] else "b", "strength": None}
-        even = "both_bad" if choices.count("both_bad") > choices.count("tie") else "tie"
-        return {"choice": even, "strength": None}
+        counted = Counter(answer["choice"] for _, answer in answers)
+        votes = {outcome: counted[outcome] for outcome in PAIR_OUTCOMES}
+        return {"choice": _pair_winner(votes), "strength": None, "votes": votes}
 
     def classes(self, settings: Any) -> list[Any]:
         return list(settings.choices())
 
+    def class_of(self, answer: Any) -> Any:
+        return answer["choice"]
+
     def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
         choices = _mapped(by_item, lambda answer: answer["choice"])
-        codes = {c: k for k, c in enumerate(("a", "b", "tie", "both_bad"))}
+        codes = {c: k for k, c in enumerate(PAIR_OUTCOMES)}
         return [_alpha("alpha_nominal", _Coded.of(choices, codes), "nominal")]
+
+    def exported(self, settings: Any, answer: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The preference pair a trainer takes (chosen and rejected candidate ids, null unless
+        the consensus picked a side) and the share of annotators behind the consensus."""
+        votes = answer.get("votes")
+        share = votes[answer["choice"]] / sum(votes.values()) if votes else None
+        pair = _pair(fields, settings.field) if answer["choice"] in PAIR_SIDES else None
+        if pair is None:
+            return {"chosen": None, "rejected": None, "share": share}
+        chosen, rejected = pair if answer["choice"] == "a" else pair[::-1]
+        return {"chosen": chosen, "rejected": rejected, "share": share}
+
+
+PAIR_SIDES = ("a", "b")
+PAIR_OUTCOMES = (*PAIR_SIDES, "tie", "both_bad")
+
+
+def _pair(fields: Mapping[str, Any], field: str) -> tuple[str, str] | None:
+    """The two candidate ids as the question names them; None where the item's candidates
+    were changed since (an export must not stop halfway over one item)."""
+    try:
+        first, second = candidates(fields, field)
+    except (ValidationFailed, ValueError):
+        return None
+    return first, second
+
+
+def _pair_winner(votes: dict[str, int]) -> str:
+    most = max(votes.values())
+    leaders = {outcome for outcome, count in votes.items() if count == most}
+    if len(leaders) == 1:
+        return leaders.pop()
+    return "both_bad" if "both_bad" in leaders and "tie" not in leaders else "tie"
 
 
 # --- shared -------------------------------------------------------------------------------

@@ -808,18 +808,20 @@ def _answer_days(votes: list[Vote], question: str) -> dict[int, list[str]]:
 class _Confusion:
     """Worker answers against the consensus, for kinds with a fixed list of answers."""
 
-    def __init__(self, labels: list[Any]) -> None:
+    def __init__(self, labels: list[Any], class_of: Callable[[Any], Any]) -> None:
         self.labels = labels
         self.index = {label: k for k, label in enumerate(labels)}
         self.counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
+        self.class_of = class_of
 
     @classmethod
     def of(cls, context: QuestionContext) -> _Confusion | None:
         labels = context.aggregator.classes(context.settings)
-        return cls(labels) if labels is not None else None
+        return cls(labels, context.aggregator.class_of) if labels is not None else None
 
     def add(self, consensus: Any, answer: Any) -> None:
-        row, column = self.index.get(consensus), self.index.get(answer)
+        row = self.index.get(self.class_of(consensus))
+        column = self.index.get(self.class_of(answer))
         if row is not None and column is not None:
             self.counts[row, column] += 1
 
