@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from fairlabel.config import Settings
 from fairlabel.db import Database
 from fairlabel.errors import FairlabelError
+from fairlabel.headers import SecurityHeaders, security_headers
 from fairlabel.jobs.runner import make_runner
 
 log = logging.getLogger("fairlabel")
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="fairlabel",
         version="0.1.0",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # fairlabel.web.api_docs: Swagger UI with no inline script
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_api_router(), prefix="/api")
     _install_error_handlers(app)
     _install_web(app)
+    _install_security(app, settings)
     return app
 
 
@@ -94,6 +96,15 @@ def _install_web(app: FastAPI) -> None:
     from fairlabel.web.routes import mount_web
 
     mount_web(app)
+
+
+def _install_security(app: FastAPI, settings: Settings) -> None:
+    """The proxy headers are read outermost, so that every layer sees the client's scheme
+    (Secure cookies) and address."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    app.add_middleware(SecurityHeaders, headers=security_headers(settings.media_origins))
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -141,6 +141,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=False,  # the app reads them, from FAIRLABEL_FORWARDED_ALLOW_IPS only
     )
 
 

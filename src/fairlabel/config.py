@@ -1,10 +1,17 @@
 """Settings: one object, read from FAIRLABEL_* environment variables."""
 
+import re
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: An origin a browser may load item media from: https://host[:port], or "https:" for any.
+MEDIA_ORIGIN = re.compile(
+    r"^(https?://[A-Za-z0-9*]([A-Za-z0-9.*-]*[A-Za-z0-9])?(:\d{1,5})?|https:)$"
+)
 
 
 class Settings(BaseSettings):
@@ -18,7 +25,23 @@ class Settings(BaseSettings):
     session_days: int = 14
     max_upload_bytes: int = Field(default=2 * 1024**3, description="largest accepted upload")
     max_media_bytes: int = Field(default=512 * 1024**2, description="largest single media file")
-    cookie_secure: bool = False
+    cookie_secure: bool = Field(
+        default=False,
+        description="mark the cookies Secure on every response; without it they are Secure "
+        "when the request came over https (as the server, or a trusted proxy, reports it)",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-Proto and X-Forwarded-For are believed (the scheme decides Secure "
+        "cookies, the address is the client's); '*': any; '': none",
+    )
+    media_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="space- or comma-separated origins besides this server that item images, "
+        "audio and video may load from in the browser (https://bucket.example.org; 'https:' "
+        "for any); by default only media served by this server is shown",
+    )
     import_batch_rows: int = 5000
     payout_minimum_minor: int = Field(
         default=100, ge=1, description="smallest approved balance a payout run pays out"
@@ -88,6 +111,17 @@ class Settings(BaseSettings):
         description="consensus rows a recompute job writes per transaction: smaller holds "
         "the write lock for less time at once, larger finishes sooner",
     )
+
+    @field_validator("media_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[\s,]+", value) if part]
+        if isinstance(value, list):
+            bad = [v for v in value if not isinstance(v, str) or not MEDIA_ORIGIN.match(v)]
+            if bad:
+                raise ValueError(f"not an origin such as https://media.example.org: {bad}")
+        return value
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from fairlabel.auth import policies
 from fairlabel.auth import service as auth_service
 from fairlabel.auth.policies import Principal
+from fairlabel.config import Settings
 from fairlabel.deps import SESSION_COOKIE, SessionDep, SettingsDep, load_principal
 from fairlabel.errors import FairlabelError, Forbidden, Unauthorized
 from fairlabel.governance import service as governance_service
@@ -71,7 +72,8 @@ def login_form(request: Request, error: str | None = None) -> Response:
     response = templates.TemplateResponse(
         request, "login.html", {"csrf_token": token, "error": error}
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    secure = secure_cookies(request)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure)
     return response
 
 
@@ -98,11 +100,20 @@ def login(
         secret,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=secure_cookies(request),
         max_age=settings.session_days * 86400,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    response.delete_cookie(
+        LOGIN_CSRF_COOKIE, httponly=True, samesite="strict", secure=secure_cookies(request)
+    )
     return response
+
+
+def secure_cookies(request: Request) -> bool:
+    """Over https, as the server or a trusted proxy (forwarded_allow_ips) reports it. The
+    cookies are all HttpOnly: pages hand the CSRF token to the workspace in the page."""
+    settings: Settings = request.app.state.settings
+    return settings.cookie_secure or request.url.scheme == "https"
 
 
 def _login_again(request: Request, error: str, status_code: int) -> Response:
@@ -122,7 +133,9 @@ def logout(
         check_form_csrf(principal, csrf_token)
         auth_service.end_web_session(db, request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=secure_cookies(request)
+    )
     return response
 
 
@@ -256,6 +269,7 @@ def mount_web(app: FastAPI) -> None:
     static = WEB_DIR / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")
+    from fairlabel.web.api_docs import router as api_docs_router
     from fairlabel.web.appeals import router as appeals_router
     from fairlabel.web.client import router as client_router  # they import this module
     from fairlabel.web.earnings import router as earnings_router
@@ -272,6 +286,7 @@ def mount_web(app: FastAPI) -> None:
 
     app.add_exception_handler(SignInRequired, _to_login_on_sign_in_required)
     app.include_router(router)
+    app.include_router(api_docs_router)
     app.include_router(client_router)
     app.include_router(earnings_router)
     app.include_router(gold_router)
