@@ -233,14 +233,6 @@ def test_approve_work_and_fraud_reversal(factory: Factory) -> None:
     assert entry["kind"] == "reversal" and entry["amount_minor"] == -50
 
 
-def test_time_is_paid_at_the_labelling_rate_per_hour(factory: Factory) -> None:
-    _owner, project, _items = paid_project(factory, rates={"label": 50})
-    worker = factory.worker()
-    with factory.database.session() as db:  # 50 cents per 60 s item is $30/h
-        service.pay_for_time(db, worker.user_id, project["id"], 600, reason="qualification test")
-    assert balances(factory.database, worker.user_id)["approved"] == 500
-
-
 def test_pay_per_hour_is_for_the_time_spent(factory: Factory) -> None:
     _owner, project, _items = paid_project(factory, rates={"label": 3600}, pay_basis="hour")
     worker = factory.worker()

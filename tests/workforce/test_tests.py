@@ -1,6 +1,6 @@
 """Qualification tests: made of a project's gold items, scored like gold, the missed items
-shown with their answers, retakes after a cool-down, a pass grants the qualification
-calibrated."""
+shown with the guideline sections to read (never their gold answers), retakes after a
+cool-down, a pass grants the qualification calibrated."""
 
 from datetime import datetime
 from typing import Any
@@ -67,9 +67,10 @@ def test_a_failed_attempt_shows_the_missed_items_and_waits_for_the_cool_down(
     assert result.status_code == 200, result.text
     out = result.json()
     assert out["passed"] is False and abs(out["score"] - 2 / 3) < 1e-9
-    assert [(m["item_id"], m["expected"]) for m in out["missed"]] == [
-        (golden[0], {"sentiment": "positive"})
-    ]
+    [missed] = out["missed"]
+    assert (missed["item_id"], missed["missed_questions"]) == (golden[0], ["sentiment"])
+    assert missed["expected"] is None  # a gold answer stays hidden
+    assert "positive" not in str(missed["guideline_sections"])
     assert out["retake_at"] is not None and out["decision_id"] is not None
     assert answer(worker, body["attempt_id"], {}).status_code == 409
     before = state(factory.database)

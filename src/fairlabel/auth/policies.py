@@ -104,9 +104,13 @@ def view_project(principal: Principal, project: ProjectLike) -> None:
     )
 
 
-def read_project_data(principal: Principal, project: ProjectLike) -> None:
+def reads_project_data(principal: Principal, project: ProjectLike) -> bool:
     """Items, annotations and exports of a whole project: its organization's members only."""
-    if principal.is_operator or project.organization_id in principal.roles:
+    return principal.is_operator or project.organization_id in principal.roles
+
+
+def read_project_data(principal: Principal, project: ProjectLike) -> None:
+    if reads_project_data(principal, project):
         return
     raise NotFound(
         "no such project",

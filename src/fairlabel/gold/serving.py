@@ -12,9 +12,10 @@ from sqlalchemy import Row, Select, Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from fairlabel.gold.schemas import BelowGoldAccuracy
-from fairlabel.models import Assignment, GoldScore, Item
+from fairlabel.models import Assignment, GoldScore, Item, WithheldGold
 
 ITEMS = cast(Table, Item.__table__)
+WITHHELD = cast(Table, WithheldGold.__table__)
 ASSIGNMENTS = cast(Table, Assignment.__table__)
 GOLD_SCORES = cast(Table, GoldScore.__table__)
 LABEL_STAGE = "label"
@@ -50,10 +51,20 @@ def _not_had(items: Any) -> Any:
     )
 
 
+def _not_withheld(items: Any) -> Any:
+    """The item is not withheld from this worker: they did not see it in a qualification
+    test, and no training test showed its answers to everyone."""
+    return ~exists().where(
+        WITHHELD.c.item_id == items.c.id,
+        WITHHELD.c.worker_id.is_(None) | (WITHHELD.c.worker_id == bindparam("p_worker")),
+    )
+
+
 def _unseen_gold() -> Select[Any]:
-    """A random gold item the worker has not had, while the worker still has ordinary work:
-    gold served after the queue ran dry would stand out as gold. Random order keeps workers
-    from comparing notes on which item comes first. Columns in ItemRow's order."""
+    """A random gold item the worker has not had nor seen in a test (they may know its
+    answer), while the worker still has ordinary work: gold served after the queue ran dry
+    would stand out as gold. Random order keeps workers from comparing notes on which item
+    comes first. Columns in ItemRow's order."""
     gold, ordinary = ITEMS.alias("gold_item"), ITEMS.alias("ordinary")
     ordinary_left = exists().where(
         ordinary.c.project_id == bindparam("p_project"),
@@ -66,6 +77,7 @@ def _unseen_gold() -> Select[Any]:
             gold.c.project_id == bindparam("p_project"),
             gold.c.is_gold.is_(True),
             _not_had(gold),
+            _not_withheld(gold),
             ordinary_left,
         )
         .order_by(func.random())

@@ -65,6 +65,7 @@ class Leg:
     assignment_id: int | None = None
     review_id: int | None = None
     payout_id: int | None = None
+    attempt_id: int | None = None
     memo: str = ""
     no_overdraft: bool = field(default=False, compare=False)
 
@@ -101,12 +102,14 @@ PENDING, APPROVED, PAID, BUDGET = "pending", "approved", "paid", "budget"
 
 
 class Payee(NamedTuple):
-    """Whose pay, from which project's budget, in which currency, for which assignment."""
+    """Whose pay, from which project's budget, in which currency, for which work: an
+    assignment, or a qualification-test attempt."""
 
     worker_id: int
     project_id: int
     currency: str
     assignment_id: int | None = None
+    attempt_id: int | None = None
 
 
 def move(
@@ -131,6 +134,7 @@ def move(
         project_id=payee.project_id,
         worker_id=payee.worker_id,
         assignment_id=payee.assignment_id,
+        attempt_id=payee.attempt_id,
         review_id=review_id,
         memo=memo,
         no_overdraft=no_overdraft,
@@ -230,6 +234,7 @@ def _entry_row(leg: Leg, txn_id: int, created_by_id: int | None, now: datetime) 
         "assignment_id": leg.assignment_id,
         "review_id": leg.review_id,
         "payout_id": leg.payout_id,
+        "attempt_id": leg.attempt_id,
         "memo": leg.memo,
         "created_by_id": created_by_id,
         "created_at": now,

@@ -22,6 +22,7 @@ from fairlabel.models import (
     AssignmentStatus,
     EntryKind,
     Project,
+    QualificationAttempt,
 )
 from fairlabel.pay import floors, topups
 from fairlabel.pay.ledger import (
@@ -44,6 +45,7 @@ from fairlabel.queue.schemas import EmptyReason
 from fairlabel.review.stages import REWORK_STAGE
 
 ASSIGNMENTS = cast(Table, Assignment.__table__)
+ATTEMPTS = cast(Table, QualificationAttempt.__table__)
 PROJECTS = cast(Table, Project.__table__)
 
 
@@ -107,7 +109,11 @@ def budget(db: Session, project: Priced) -> Budget:
 
 def budget_refusal(db: Session, project: Priced, stage: str = "label") -> Empty | None:
     """Refuse a new lease the budget cannot pay for; an unpaid stage costs no statement."""
-    cost = lease_cost(project, stage_rate(project, stage))
+    return cost_refusal(db, project, lease_cost(project, stage_rate(project, stage)))
+
+
+def cost_refusal(db: Session, project: Priced, cost: int) -> Empty | None:
+    """Refuse work that may cost more than the budget has free; free work costs no statement."""
     if cost == 0 or budget(db, project).available_minor >= cost:
         return None
     return Empty(EmptyReason.budget_exhausted)
@@ -357,16 +363,39 @@ def settle_verdict(
         _earn(db, reviewer, project.pay_basis, held, approve_memo=done, review_id=review.id)
 
 
-def pay_for_time(
-    db: Session, worker_id: int, project_id: int, seconds: int, *, reason: str
+#: A qualification test pays for at most this many times its items' estimated time: a
+#: worker new to the task is slower than the estimate, but an attempt left open for a day
+#: must not be paid for a day.
+TEST_TIME_FACTOR = 2
+
+
+def test_seconds_bound(project: floors.PayPolicy, items: int) -> int:
+    """The most time an attempt at a test of `items` items is paid for."""
+    return items * project.estimated_seconds * TEST_TIME_FACTOR
+
+
+def test_pay_minor(project: floors.PayPolicy, seconds: float) -> int:
+    """Time on a test at the project's labelling rate per hour (a per-item rate is first
+    turned hourly with the estimated time per item)."""
+    return round(floors.hourly_minor(project) * seconds / 3600)
+
+
+def test_budget_refusal(db: Session, project: Priced, items: int) -> Empty | None:
+    """Refuse an attempt the budget cannot pay for at its bound, as a lease is refused."""
+    cost = test_pay_minor(project, test_seconds_bound(project, items))
+    return cost_refusal(db, project, cost)
+
+
+def earn_for_test(
+    db: Session, project: Priced, worker_id: int, attempt_id: int, seconds: float
 ) -> None:
-    """Paid time outside an assignment (a qualification test): the project's labelling rate
-    per hour; a per-item rate is first turned hourly with the estimated time per item."""
-    project = cast(Project, db.get(Project, project_id))
-    amount = round(floors.hourly_minor(project) * seconds / 3600)
+    """Pay for a finished attempt, earned pending like submitted work: nobody reviews a test
+    (its score is its verdict), so the sweep approves it after the project's review deadline."""
+    amount = test_pay_minor(project, seconds)
     if amount > 0:
-        payee = Payee(worker_id, project_id, project.currency)
-        post(db, _earned_and_approved(payee, amount, reason, reason))
+        payee = Payee(worker_id, project.id, project.currency, attempt_id=attempt_id)
+        memo = f"qualification test attempt {attempt_id}"
+        post(db, _earned_and_approved(payee, amount, memo, None), created_by_id=worker_id)
 
 
 def reverse_for_fraud(db: Session, assignment_id: int, sanction_id: int, actor_id: int) -> None:
@@ -392,11 +421,24 @@ def reverse_for_fraud(db: Session, assignment_id: int, sanction_id: int, actor_i
 SETTLED = ENTRIES.alias("settled")
 
 
-def _unapproved(*conditions: Any) -> Any:
-    """Earned worker legs with no approval or reversal yet, with their project's deadline."""
+class PaidWork(NamedTuple):
+    """A kind of work whose pay the sweep approves: the ledger column naming it, and the
+    table whose rows are locked while it is settled."""
+
+    column: str
+    table: Table
+
+
+PAID_WORK = (PaidWork("assignment_id", ASSIGNMENTS), PaidWork("attempt_id", ATTEMPTS))
+
+
+def _unapproved(work: PaidWork, *conditions: Any) -> Any:
+    """Earned worker legs of one kind of work with no approval or reversal yet, with their
+    project's deadline."""
+    column = ENTRIES.c[work.column]
     return (
         select(
-            ENTRIES.c.assignment_id,
+            column.label("work_id"),
             ENTRIES.c.worker_id,
             ENTRIES.c.project_id,
             ENTRIES.c.currency,
@@ -408,10 +450,10 @@ def _unapproved(*conditions: Any) -> Any:
         .where(
             ENTRIES.c.kind == EntryKind.earned,
             ENTRIES.c.worker_id.is_not(None),
-            ENTRIES.c.assignment_id.is_not(None),
+            column.is_not(None),
             ENTRIES.c.created_at <= bindparam("p_cutoff"),
             ~exists().where(
-                SETTLED.c.assignment_id == ENTRIES.c.assignment_id,
+                SETTLED.c[work.column] == column,
                 SETTLED.c.kind.in_([EntryKind.approved, EntryKind.reversal]),
             ),
             *conditions,
@@ -419,41 +461,55 @@ def _unapproved(*conditions: Any) -> Any:
     )
 
 
-UNAPPROVED = _unapproved()
-UNAPPROVED_AMONG = _unapproved(ENTRIES.c.assignment_id.in_(bindparam("p_ids", expanding=True)))
-LOCK_WORK = (
-    select(ASSIGNMENTS.c.id)
-    .where(ASSIGNMENTS.c.id.in_(bindparam("p_ids", expanding=True)))
-    .order_by(ASSIGNMENTS.c.id)
-    .with_for_update()
-)
+def _lock_work(work: PaidWork) -> Any:
+    ids = work.table.c.id
+    return (
+        select(ids)
+        .where(ids.in_(bindparam("p_ids", expanding=True)))
+        .order_by(ids)
+        .with_for_update()
+    )
+
+
+UNAPPROVED = {work: _unapproved(work) for work in PAID_WORK}
+UNAPPROVED_AMONG = {
+    work: _unapproved(work, ENTRIES.c[work.column].in_(bindparam("p_ids", expanding=True)))
+    for work in PAID_WORK
+}
+LOCK_WORK = {work: _lock_work(work) for work in PAID_WORK}
 
 
 def approve_due(db: Session, now: datetime | None = None) -> int:
     """Approve pending pay whose project's review deadline has passed since it was earned,
     in one transaction: the sweep that the background job, each payout run and `fairlabel
-    pay approve-due` run. Answers how many assignments it approved."""
+    pay approve-due` run. Answers how much work (assignments and test attempts) it approved."""
     now = now or utcnow()
     shortest = db.scalar(select(func.min(PROJECTS.c.review_deadline_hours))) or 0
-    params: dict[str, Any] = {"p_cutoff": now - timedelta(hours=shortest)}
-    due = _past_deadline(db.execute(UNAPPROVED, params).all(), now)
-    if due and dialect(db) == "postgresql":
-        # Lock, then look again: a verdict may have approved some while this one read.
-        params["p_ids"] = [row.assignment_id for row in due]
-        db.execute(LOCK_WORK, params)
-        due = _past_deadline(db.execute(UNAPPROVED_AMONG, params).all(), now)
-    legs = [leg for row in due for leg in _auto_approval(row)]
+    cutoff = now - timedelta(hours=shortest)
+    due = [(work, row) for work in PAID_WORK for row in _due(db, work, cutoff, now)]
+    legs = [leg for work, row in due for leg in _auto_approval(work, row)]
     if legs:
         post(db, legs, now=now)
     return len(due)
+
+
+def _due(db: Session, work: PaidWork, cutoff: datetime, now: datetime) -> list[Any]:
+    params: dict[str, Any] = {"p_cutoff": cutoff}
+    due = _past_deadline(db.execute(UNAPPROVED[work], params).all(), now)
+    if due and dialect(db) == "postgresql":
+        # Lock, then look again: a verdict may have approved some while this one read.
+        params["p_ids"] = [row.work_id for row in due]
+        db.execute(LOCK_WORK[work], params)
+        due = _past_deadline(db.execute(UNAPPROVED_AMONG[work], params).all(), now)
+    return due
 
 
 def _past_deadline(rows: Sequence[Any], now: datetime) -> list[Any]:
     return [r for r in rows if r.created_at + timedelta(hours=r.review_deadline_hours) <= now]
 
 
-def _auto_approval(row: Any) -> list[Leg]:
-    payee = Payee(row.worker_id, row.project_id, row.currency, row.assignment_id)
+def _auto_approval(work: PaidWork, row: Any) -> list[Leg]:
+    payee = Payee(row.worker_id, row.project_id, row.currency, **{work.column: row.work_id})
     hours = row.review_deadline_hours
     memo = f"approved automatically: no verdict within the review deadline ({hours} h)"
     return move(payee, PENDING, APPROVED, row.amount_minor, EntryKind.approved, memo)

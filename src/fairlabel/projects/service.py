@@ -1,5 +1,6 @@
 """Projects: typed questions, versioned guidelines, overlap, leases and status."""
 
+import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel
@@ -33,7 +34,10 @@ from fairlabel.projects.schemas import (
     ReviewSettings,
 )
 from fairlabel.questions import validate_question_definition
+from fairlabel.questions.base import one_of
 from fairlabel.wellness import service as wellness
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def get_project(db: Session, project_id: int) -> Project:
@@ -269,6 +273,38 @@ def add_guidelines(db: Session, project: Project, body: str, author: User | None
             created_by_id=author.id if author else None,
         )
     )
+
+
+def guideline_sections(body: str) -> list[str]:
+    """The headings of the guidelines: the sections a rejection or a test's feedback can
+    point to."""
+    return [match.group(1) for match in _HEADING.finditer(body)]
+
+
+def current_guidelines(db: Session, project_id: int) -> str:
+    body = db.scalar(
+        select(GuidelineVersion.body)
+        .where(GuidelineVersion.project_id == project_id)
+        .order_by(GuidelineVersion.version.desc())
+        .limit(1)
+    )
+    return body or ""
+
+
+def check_guideline_section(
+    db: Session, project_id: int, ref: str, field: str = "guideline_ref"
+) -> None:
+    """The section must exist in the current guidelines (matched without case or '#'s);
+    guidelines without headings accept any reference."""
+    sections = guideline_sections(current_guidelines(db, project_id))
+    wanted = ref.strip().lstrip("#").strip().casefold()
+    if sections and wanted not in {section.casefold() for section in sections}:
+        raise ValidationFailed(
+            "no such section in the guidelines",
+            field=field,
+            value=ref,
+            expected=one_of(sections, "one of the guideline sections"),
+        )
 
 
 def list_guidelines(db: Session, project_id: int) -> list[GuidelineVersion]:

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from fairlabel.db import utcnow
 from fairlabel.dueprocess import standing
+from fairlabel.errors import Conflict, FairlabelError, Forbidden
 from fairlabel.gold import serving as gold
 from fairlabel.pay import service as pay
 from fairlabel.queue.rows import Empty, ProjectRow
 from fairlabel.queue.schemas import EmptyReason
 from fairlabel.wellness import service as wellness
+from fairlabel.wellness.schemas import ExposureCapReached, MissingOptIns
 from fairlabel.workforce import eligibility
 
 Rule = Callable[[Session, ProjectRow, int], Empty | None]
@@ -72,6 +74,11 @@ RULES: list[Rule] = [
 CONTENT_RULES: list[Rule] = [_content_risk_opt_in, _exposure_cap]
 
 
+#: Sitting a qualification test shows a project's items as a lease does, so it passes the
+#: same rules; the budget is checked for the test's own cost by the test itself.
+TEST_RULES: list[Rule] = [rule for rule in RULES if rule is not _budget]
+
+
 def refusal(
     db: Session, project: ProjectRow, worker_id: int, rules: list[Rule] = RULES
 ) -> Empty | None:
@@ -85,3 +92,44 @@ def refusal(
 def lease_terms(project: ProjectRow) -> dict[str, Any]:
     """Columns a new label lease locks at acceptance: the pay rate and its currency."""
     return pay.lease_terms(project)
+
+
+def refusal_error(refused: Empty) -> FairlabelError:
+    """A refusal as an error, where no queue answer carries it (a qualification test): the
+    reason is the code, the message says what to do. The budget is the client's to fix."""
+    error: FairlabelError
+    if refused.reason == EmptyReason.budget_exhausted:
+        error = Conflict(
+            "the project's budget cannot pay for this now; try again once the client funds it",
+            field="budget",
+            value=None,
+            expected="a funded project",
+        )
+    else:
+        error = Forbidden(
+            _refusal_message(refused), field=refused.reason.value, value=_value(refused)
+        )
+    error.code = refused.reason.value
+    return error
+
+
+def _refusal_message(refused: Empty) -> str:
+    detail = refused.detail
+    message = getattr(detail, "message", None)
+    if message is not None:
+        return str(message)
+    if isinstance(detail, MissingOptIns):
+        return (
+            f"this project shows content you have not opted into ({', '.join(detail.missing)}); "
+            "opt in on your profile if you choose to see it"
+        )
+    if isinstance(detail, ExposureCapReached):
+        return (
+            f"you reached today's cap on {', '.join(detail.categories)} content; "
+            f"it starts again at {detail.resets_at:%Y-%m-%d %H:%M} UTC"
+        )
+    return f"not open to you now: {refused.reason.value}"
+
+
+def _value(refused: Empty) -> object:
+    return None if refused.detail is None else refused.detail.model_dump(mode="json")

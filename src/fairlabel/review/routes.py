@@ -8,6 +8,7 @@ from sqlalchemy import select
 from fairlabel.auth import policies
 from fairlabel.deps import CurrentPrincipal, SessionDep, commits_in_endpoint, model_response
 from fairlabel.models import Project
+from fairlabel.projects import service as projects
 from fairlabel.queue import service as queue_service
 from fairlabel.queue.routes import assignment_out
 from fairlabel.queue.schemas import ASSIGNMENT_ERRORS
@@ -64,7 +65,7 @@ def next_review(
             **annotation._asdict(), worker=service.pseudonym(db, annotation.worker_id)
         ),
         rejection_reasons=reasons or [],
-        guideline_sections=service.guideline_sections(service.current_guidelines(db, project_id)),
+        guideline_sections=projects.guideline_sections(projects.current_guidelines(db, project_id)),
         earlier_verdicts=[EarlierVerdict(**v) for v in service.earlier_verdicts(db, annotation)],
     )
     return model_response(NextReviewOut(task=task))

@@ -6,7 +6,6 @@ version of the same annotation, authored by the reviewer; a rejection offers the
 new, paid rework assignment first, and gives the item's place back to the queue when they
 have had their second chance (or let its deadline pass)."""
 
-import re
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
@@ -31,13 +30,13 @@ from fairlabel.dueprocess.audit import AuditKind
 from fairlabel.errors import Conflict, ValidationFailed
 from fairlabel.models import (
     AssignmentStatus,
-    GuidelineVersion,
     Project,
     Review,
     User,
     Verdict,
 )
 from fairlabel.pay import service as pay
+from fairlabel.projects import service as projects
 from fairlabel.quality import service as consensus
 from fairlabel.questions import validate_answers
 from fairlabel.questions.base import one_of
@@ -70,7 +69,6 @@ from fairlabel.workforce import service as workforce
 
 REVIEWS = cast(Table, Review.__table__)
 REVIEW_STAGES = ("review", "audit")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 class ReviewRow(NamedTuple):
@@ -257,21 +255,6 @@ def _count_exposure(
 # --- what a reviewer sees beside the work ---------------------------------------------------
 
 
-def guideline_sections(body: str) -> list[str]:
-    """The headings of the guidelines: the sections a rejection can point to."""
-    return [match.group(1) for match in _HEADING.finditer(body)]
-
-
-def current_guidelines(db: Session, project_id: int) -> str:
-    body = db.scalar(
-        select(GuidelineVersion.body)
-        .where(GuidelineVersion.project_id == project_id)
-        .order_by(GuidelineVersion.version.desc())
-        .limit(1)
-    )
-    return body or ""
-
-
 def earlier_verdicts(db: Session, annotation: AnnotationRow) -> list[dict[str, Any]]:
     """Verdicts at earlier stages on this work (and on the version a correction corrects)."""
     ids = [annotation.id] + ([annotation.corrects_id] if annotation.corrects_id else [])
@@ -359,7 +342,7 @@ def _check_verdict(
                 value=body.reason_code,
                 expected=one_of(codes, "one of the project's reason codes"),
             )
-        _check_guideline_ref(db, project.id, cast(str, body.guideline_ref))
+        projects.check_guideline_section(db, project.id, cast(str, body.guideline_ref))
     if body.verdict != Verdict.correct:
         return None
     fields = db.scalar(select(ITEMS.c.fields).where(ITEMS.c.id == annotation.item_id))
@@ -375,20 +358,6 @@ def _check_verdict(
             expected="answers that differ (or accept the work as it is)",
         )
     return corrected
-
-
-def _check_guideline_ref(db: Session, project_id: int, ref: str) -> None:
-    """The section must exist in the current guidelines (matched without case or '#'s);
-    guidelines without headings accept any reference."""
-    sections = guideline_sections(current_guidelines(db, project_id))
-    wanted = ref.strip().lstrip("#").strip().casefold()
-    if sections and wanted not in {section.casefold() for section in sections}:
-        raise ValidationFailed(
-            "no such section in the guidelines",
-            field="guideline_ref",
-            value=ref,
-            expected=one_of(sections, "one of the guideline sections"),
-        )
 
 
 def _insert_review(

@@ -1,6 +1,7 @@
 """A qualification test in the browser: a server-rendered form with one field per question,
 for the types a plain form can answer (label, multi_label, rating, text); the result page
-shows the score, pass or fail, and each missed item with the expected answers. Tests on
+shows the score, pass or fail, and each missed item with the guideline sections to read
+(the expected answers only for a training test). Tests on
 other types (boxes, spans, rankings) are answered through the API."""
 
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from fairlabel.auth.policies import Principal
 from fairlabel.deps import SessionDep
 from fairlabel.errors import Conflict, FairlabelError
 from fairlabel.models import QualificationAttempt, QualificationTest
+from fairlabel.pay.floors import money
 from fairlabel.projects import service as projects
 from fairlabel.web.profile import act, context
 from fairlabel.web.routes import SignedIn, page_error, templates
@@ -50,6 +52,8 @@ def _render(
     values = context(
         principal,
         test=test,
+        terms=service.test_out(test, project, manager=False),
+        money=money,
         project=project,
         attempt=last if last is not None and last.finished_at is None else None,
         result=result
@@ -80,7 +84,7 @@ def start(
 
     def begin() -> None:
         test = service.get_test(db, test_id)
-        policies.view_project(principal, projects.get_project(db, test.project_id))
+        policies.work_on_project(principal, projects.get_project(db, test.project_id))
         service.start_attempt(db, test, principal.id)
 
     def render(error: str | None, status: int) -> Response:

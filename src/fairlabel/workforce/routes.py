@@ -91,15 +91,18 @@ def create_qualification_test(
 ) -> QualificationTestOut:
     project = projects.get_project(db, project_id)
     policies.manage_project(principal, project)
-    return QualificationTestOut.model_validate(service.create_test(db, project, body))
+    return service.test_out(service.create_test(db, project, body), project, manager=True)
 
 
 @router.get("/projects/{project_id}/qualification-tests", operation_id="list_qualification_tests")
 def list_qualification_tests(
     project_id: int, principal: CurrentPrincipal, db: SessionDep
 ) -> list[QualificationTestOut]:
-    policies.view_project(principal, projects.get_project(db, project_id))
-    return [QualificationTestOut.model_validate(t) for t in service.list_tests(db, project_id)]
+    """Each test with what it pays at most; which gold items it holds only for members."""
+    project = projects.get_project(db, project_id)
+    policies.view_project(principal, project)
+    manager = policies.reads_project_data(principal, project)
+    return [service.test_out(t, project, manager) for t in service.list_tests(db, project_id)]
 
 
 @router.post(
@@ -108,15 +111,16 @@ def list_qualification_tests(
     status_code=status.HTTP_201_CREATED,
 )
 def start_attempt(test_id: int, principal: CurrentPrincipal, db: SessionDep) -> AttemptStarted:
-    """Sit a test (or resume the attempt in progress); retakes wait for the cool-down (429)."""
-    require_worker(principal)
+    """Sit a test (or resume the attempt in progress) if the project's admission rules let
+    the worker see its items (403 with the reason; 409 when the budget cannot pay for it);
+    retakes wait for the cool-down (429)."""
     test = service.get_test(db, test_id)
     project = projects.get_project(db, test.project_id)
-    policies.view_project(principal, project)
+    policies.work_on_project(principal, project)
     attempt = service.start_attempt(db, test, principal.id)
     return AttemptStarted(
         attempt_id=attempt.id,
-        test=QualificationTestOut.model_validate(test),
+        test=service.test_out(test, project, manager=False),
         started_at=attempt.started_at,
         items=service.test_items(db, test),
         questions=[QuestionOut.model_validate(q) for q in project.questions],
@@ -129,7 +133,8 @@ def start_attempt(test_id: int, principal: CurrentPrincipal, db: SessionDep) -> 
 def finish_attempt(
     attempt_id: int, body: AttemptIn, principal: CurrentPrincipal, db: SessionDep
 ) -> AttemptOut:
-    """The score, pass or fail, and each missed item with its expected answers."""
+    """The score, pass or fail, and each missed item with its missed questions and their
+    guideline sections (the expected answers only for a training test)."""
     attempt = service.get_attempt(db, attempt_id, principal.id)
     test = service.get_test(db, attempt.test_id)
     return service.finish_attempt(db, attempt, projects.get_project(db, test.project_id), body)

@@ -80,18 +80,40 @@ class QualificationTestIn(BaseModel):
     item_ids: list[int] = Field(min_length=1, max_length=200, description="gold items")
     pass_mark: float = Field(default=0.8, gt=0, le=1)
     cooldown_hours: int = Field(default=24, ge=0, le=24 * 90)
+    training: bool = Field(
+        default=False,
+        description=(
+            "a training test shows the expected answers after a failed attempt; its items "
+            "are then never served as hidden gold to anyone"
+        ),
+    )
+    guideline_sections: dict[str, str] = Field(
+        default_factory=dict,
+        description="per question name: the guideline section a worker who missed it reads",
+    )
 
 
 class QualificationTestOut(BaseModel):
+    """A test as a worker sees it before sitting it: what it grants, its size and the most
+    it pays. Which items it holds (gold items) only the project's managers see."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     project_id: int
     qualification: str
     level: int
-    item_ids: list[int]
+    item_ids: list[int] | None = Field(
+        default=None, description="the gold items; only for those who manage the project"
+    )
+    items: int
     pass_mark: float
     cooldown_hours: int
+    training: bool
+    guideline_sections: dict[str, str]
+    paid_seconds_max: int = Field(description="the most time an attempt is paid for")
+    pay_max_minor: int = Field(description="what that time pays at the project's rate")
+    currency: str
 
 
 class TestItem(BaseModel):
@@ -119,11 +141,16 @@ class AttemptIn(BaseModel):
 
 
 class MissedItem(BaseModel):
+    """An item not fully right: which questions were missed and the guideline sections to
+    read. The expected answers only for a training test, whose items are never gold."""
+
     item_id: int
     fields: dict[str, Any]
     score: float
     answers: dict[str, Any]
-    expected: dict[str, Any]
+    missed_questions: list[str] = Field(default_factory=list)
+    guideline_sections: list[str] = Field(default_factory=list)
+    expected: dict[str, Any] | None = None
 
 
 class AttemptOut(BaseModel):

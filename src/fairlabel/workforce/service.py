@@ -20,11 +20,15 @@ from fairlabel.models import (
     QualificationAttempt,
     QualificationTest,
     QualificationTier,
+    WithheldGold,
     Worker,
 )
 from fairlabel.pay import service as pay
+from fairlabel.projects import service as projects
 from fairlabel.questions import QuestionSpec, score_answers, validate_answers
 from fairlabel.questions.validate import error_detail, summarised
+from fairlabel.queue import admission
+from fairlabel.queue import service as queue
 from fairlabel.workforce import eligibility
 from fairlabel.workforce.schemas import (
     AttemptIn,
@@ -37,6 +41,7 @@ from fairlabel.workforce.schemas import (
     QualificationClaim,
     QualificationOut,
     QualificationTestIn,
+    QualificationTestOut,
     TestItem,
     TierChange,
 )
@@ -192,22 +197,12 @@ def grant(
 
 
 def create_test(db: Session, project: Project, body: QualificationTestIn) -> QualificationTest:
-    """Every item must be a gold item of this project: the score needs known answers."""
-    gold = set(
-        db.scalars(
-            select(Gold.item_id).where(
-                Gold.project_id == project.id, Gold.item_id.in_(body.item_ids)
-            )
-        )
-    )
-    missing = [item_id for item_id in body.item_ids if item_id not in gold]
-    if missing:
-        raise ValidationFailed(
-            "a qualification test is made of the project's gold items",
-            field="item_ids",
-            value=missing,
-            expected="ids of gold items of this project",
-        )
+    """Every item must be a gold item of this project (the score needs known answers), and
+    each guideline section one of the guidelines' headings for one of its questions. A
+    training test's items are withheld from hidden-gold serving at once: it shows their
+    answers."""
+    _check_gold_items(db, project, body.item_ids)
+    _check_sections(db, project, body.guideline_sections)
     test = QualificationTest(
         project_id=project.id,
         qualification=body.qualification,
@@ -215,10 +210,65 @@ def create_test(db: Session, project: Project, body: QualificationTestIn) -> Qua
         item_ids=list(dict.fromkeys(body.item_ids)),
         pass_mark=body.pass_mark,
         cooldown_hours=body.cooldown_hours,
+        training=body.training,
+        guideline_sections=body.guideline_sections,
     )
     db.add(test)
     db.flush()
+    if test.training:
+        _withhold(db, test, None)
     return test
+
+
+def _check_gold_items(db: Session, project: Project, item_ids: list[int]) -> None:
+    gold = set(
+        db.scalars(
+            select(Gold.item_id).where(Gold.project_id == project.id, Gold.item_id.in_(item_ids))
+        )
+    )
+    missing = [item_id for item_id in item_ids if item_id not in gold]
+    if missing:
+        raise ValidationFailed(
+            "a qualification test is made of the project's gold items",
+            field="item_ids",
+            value=missing,
+            expected="ids of gold items of this project",
+        )
+
+
+def _check_sections(db: Session, project: Project, sections: dict[str, str]) -> None:
+    names = [q.name for q in project.questions]
+    unknown = sorted(set(sections) - set(names))
+    if unknown:
+        raise ValidationFailed(
+            "guideline sections for questions the project does not ask",
+            field="guideline_sections",
+            value=unknown,
+            expected=f"question names among {names}",
+        )
+    for name, section in sections.items():
+        projects.check_guideline_section(db, project.id, section, f"guideline_sections.{name}")
+
+
+def _withhold(db: Session, test: QualificationTest, worker_id: int | None) -> None:
+    """Never serve the test's items as hidden gold to this worker (None: to anyone) again;
+    an item already withheld from them is not recorded twice."""
+    already = set(
+        db.scalars(
+            select(WithheldGold.item_id).where(
+                WithheldGold.item_id.in_(test.item_ids),
+                WithheldGold.worker_id.is_(None)
+                if worker_id is None
+                else WithheldGold.worker_id == worker_id,
+            )
+        )
+    )
+    db.add_all(
+        WithheldGold(item_id=item_id, worker_id=worker_id, test_id=test.id)
+        for item_id in test.item_ids
+        if item_id not in already
+    )
+    db.flush()
 
 
 def list_tests(db: Session, project_id: int) -> list[QualificationTest]:
@@ -233,6 +283,26 @@ def get_test(db: Session, test_id: int) -> QualificationTest:
             "no such qualification test", field="test_id", value=test_id, expected="a test id"
         )
     return test
+
+
+def test_out(test: QualificationTest, project: Project, manager: bool) -> QualificationTestOut:
+    """A test with what it pays at most; its item ids only for the project's managers."""
+    seconds = pay.test_seconds_bound(project, len(test.item_ids))
+    return QualificationTestOut(
+        id=test.id,
+        project_id=test.project_id,
+        qualification=test.qualification,
+        level=test.level,
+        item_ids=list(test.item_ids) if manager else None,
+        items=len(test.item_ids),
+        pass_mark=test.pass_mark,
+        cooldown_hours=test.cooldown_hours,
+        training=test.training,
+        guideline_sections=test.guideline_sections or {},
+        paid_seconds_max=seconds,
+        pay_max_minor=pay.test_pay_minor(project, seconds),
+        currency=project.currency,
+    )
 
 
 def _last_attempt(db: Session, test_id: int, worker_id: int) -> QualificationAttempt | None:
@@ -251,9 +321,23 @@ def retake_at(test: QualificationTest, attempt: QualificationAttempt | None) -> 
     return attempt.finished_at + timedelta(hours=test.cooldown_hours)
 
 
+def admit(db: Session, test: QualificationTest, worker_id: int) -> None:
+    """The queue's admission rules (standing, eligibility, content-risk opt-ins, exposure
+    caps, the gold bar), then the budget for the test's own cost: a test shows a project's
+    items and is paid from its escrow like a lease."""
+    project = queue.load_project(db, test.project_id)
+    refused = admission.refusal(db, project, worker_id, admission.TEST_RULES)
+    refused = refused or pay.test_budget_refusal(db, project, len(test.item_ids))
+    if refused is not None:
+        raise admission.refusal_error(refused)
+
+
 def start_attempt(db: Session, test: QualificationTest, worker_id: int) -> QualificationAttempt:
     """An unfinished attempt is handed back (a reload is not a retake); after a failed one,
-    a new one only once the cool-down has passed; a passed test is not sat again."""
+    a new one only once the cool-down has passed; a passed test is not sat again. The
+    worker must be admitted first, every time, since the answer shows the items; a new
+    attempt withholds its items from the hidden gold this worker is served."""
+    admit(db, test, worker_id)
     now = utcnow()
     last = _last_attempt(db, test.id, worker_id)
     if last is not None and last.finished_at is None:
@@ -276,6 +360,8 @@ def start_attempt(db: Session, test: QualificationTest, worker_id: int) -> Quali
     attempt = QualificationAttempt(test_id=test.id, worker_id=worker_id, started_at=now)
     db.add(attempt)
     db.flush()
+    if not test.training:
+        _withhold(db, test, worker_id)
     return attempt
 
 
@@ -301,8 +387,10 @@ def get_attempt(db: Session, attempt_id: int, worker_id: int) -> QualificationAt
 def finish_attempt(
     db: Session, attempt: QualificationAttempt, project: Project, body: AttemptIn
 ) -> AttemptOut:
-    """Score every item against its gold answers; the time counted is the worker's own
-    figure, capped by the time since the attempt started."""
+    """Score every item against its gold answers. The time paid is the worker's own figure,
+    capped by the time since the attempt started and by the test's own bound; it is earned
+    pending, as submitted work is. The worker was admitted when the attempt started: like a
+    held lease, work begun then is taken in and paid."""
     if attempt.finished_at is not None:
         raise Conflict(
             "this attempt is finished",
@@ -314,23 +402,18 @@ def finish_attempt(
     items = {item.id: item.fields for item in test_items(db, test)}
     specs = [(q.name, q.type, q.settings, q.required) for q in project.questions]
     checked = _checked(specs, items, body.answers)
-    missed, score = _scored(db, specs, items, checked)
+    missed, score = _scored(db, specs, test, items, checked)
     now = utcnow()
     elapsed_ms = int((now - attempt.started_at).total_seconds() * 1000)
+    bound_ms = pay.test_seconds_bound(project, len(test.item_ids)) * 1000
     attempt.answers = {str(item_id): answers for item_id, answers in checked.items()}
     attempt.score, attempt.passed = score, score >= test.pass_mark
     attempt.missed = [m.model_dump(mode="json") for m in missed]
-    attempt.time_spent_ms, attempt.finished_at = min(body.time_spent_ms, elapsed_ms), now
+    attempt.time_spent_ms = min(body.time_spent_ms, elapsed_ms, bound_ms)
+    attempt.finished_at = now
     db.flush()
     decision_id = _record_result(db, project, test, attempt)
-    seconds = attempt.time_spent_ms // 1000
-    pay.pay_for_time(
-        db,
-        attempt.worker_id,
-        project.id,
-        seconds,
-        reason=f"qualification test attempt {attempt.id}",
-    )
+    pay.earn_for_test(db, project, attempt.worker_id, attempt.id, attempt.time_spent_ms / 1000)
     if attempt.passed:
         grant(db, attempt.worker_id, test.qualification, test.level, test.id)
     return attempt_out(test, attempt, decision_id)
@@ -364,12 +447,16 @@ def _checked(
 def _scored(
     db: Session,
     specs: list[QuestionSpec],
+    test: QualificationTest,
     items: dict[int, dict[str, Any]],
     checked: dict[int, dict[str, Any]],
 ) -> tuple[list[MissedItem], float]:
-    """The items not fully right, and the mean item score (each the mean of its questions)."""
+    """The items not fully right, and the mean item score (each the mean of its questions).
+    A missed item names its missed questions and their guideline sections; only a training
+    test tells the expected answers, since any other test's items stay hidden gold."""
     rows = db.execute(select(Gold.item_id, Gold.answers).where(Gold.item_id.in_(list(checked))))
     expected = {item_id: answers for item_id, answers in rows}
+    sections = test.guideline_sections or {}
     missed, total = [], 0.0
     for item_id, answers in checked.items():
         known = expected.get(item_id, {})
@@ -377,13 +464,18 @@ def _scored(
         score = sum(scores.values()) / len(scores) if scores else 1.0
         total += score
         if score < 1:
+            wrong = [name for name, question_score in scores.items() if question_score < 1]
             missed.append(
                 MissedItem(
                     item_id=item_id,
                     fields=items[item_id],
                     score=score,
                     answers=answers,
-                    expected=known,
+                    missed_questions=wrong,
+                    guideline_sections=list(
+                        dict.fromkeys(sections[name] for name in wrong if name in sections)
+                    ),
+                    expected=known if test.training else None,
                 )
             )
     return missed, total / len(checked)
