@@ -5,15 +5,18 @@ heard on the hearing page, feedback answered, and the audit trail."""
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
-from fairlabel.models import Project
+from fairlabel.models import Project, QualificationAttempt
 from fairlabel.pay import topups
 from tests.dueprocess.test_describe import SCRIPT
+from tests.dueprocess.test_sanctions import sanction
 from tests.factories import Factory
 from tests.pay.helpers import add_floor, paid_project
 from tests.pay.test_pay import labelled
 from tests.review.test_review import REJECT, label, review_task, reviewed_project, verdict
 from tests.web.helpers import sign_in
+from tests.workforce.helpers import move_back
 from tests.workforce.test_tests import make_test
 
 
@@ -56,6 +59,43 @@ def test_a_worker_edits_the_profile_and_sits_a_test_in_forms(factory: Factory) -
     )
     assert result.status_code == 200 and "Passed: 100%" in result.text
     assert "calibrated" in client.get("/profile").text
+
+
+def test_the_test_page_hides_gold_answers_and_the_items_of_a_refused_worker(
+    factory: Factory,
+) -> None:
+    _owner, test, golden = make_test(factory, pass_mark=0.9)
+    worker = factory.worker()
+    client = factory.client
+    sign_in(client, worker.email)
+    url = f"/qualification-tests/{test['id']}"
+    token = csrf(client, url)
+    assert "paid at the project's rate, for up to" in client.get(url).text
+    client.post(f"{url}/start", data={"csrf_token": token}, follow_redirects=False)
+    answers = {f"a-{item}-sentiment": "negative" for item in golden}
+    failed = client.post(f"{url}/answers", data={"csrf_token": token, **answers})
+    assert failed.status_code == 200 and "Not passed: 0%" in failed.text
+    assert "Missed: sentiment" in failed.text and "Expected" not in failed.text
+    move_back(factory.database, QualificationAttempt, failed_attempt(factory), 2, "finished_at")
+    client.post(f"{url}/start", data={"csrf_token": token}, follow_redirects=False)
+    assert f'name="a-{golden[0]}-sentiment"' in client.get(url).text
+    suspended = sanction(
+        factory.user(operator=True),
+        worker,
+        kind="suspension",
+        fraud_proven=True,
+        project_id=test["project_id"],
+    )
+    assert suspended.status_code == 201, suspended.text
+    page = client.get(url).text
+    assert 'role="alert"' in page and "sentiment" not in page.split("<form")[0].split("alert")[-1]
+    assert f'name="a-{golden[0]}-sentiment"' not in page
+    assert "item " not in page.split("</h1>")[1].split("<form")[0]
+
+
+def failed_attempt(factory: Factory) -> int:
+    with factory.database.session(write=False) as db:
+        return int(db.scalar(select(func.max(QualificationAttempt.id))) or 0)
 
 
 def test_an_appeal_filed_and_heard_through_the_pages(factory: Factory) -> None:

@@ -49,16 +49,20 @@ def _render(
         values = context(principal)
         return page_error(request, values, refused.status_code, "No such test", refused.message)
     last = _last(db, test, principal.id)
+    attempt = last if last is not None and last.finished_at is None else None
+    if attempt is not None:
+        refusal = _refusal(db, test, principal.id)
+        attempt, error = (None, refusal) if refusal else (attempt, error)
     values = context(
         principal,
         test=test,
         terms=service.test_out(test, project, manager=False),
         money=money,
         project=project,
-        attempt=last if last is not None and last.finished_at is None else None,
+        attempt=attempt,
         result=result
         or (service.attempt_out(test, last, None) if last and last.finished_at else None),
-        items=service.test_items(db, test),
+        items=service.test_items(db, test) if attempt is not None else [],
         questions=project.questions,
         form_types=FORM_TYPES,
         error=error,
@@ -66,6 +70,15 @@ def _render(
     return templates.TemplateResponse(
         request, "qualification_test.html", values, status_code=status
     )
+
+
+def _refusal(db: Session, test: QualificationTest, worker_id: int) -> str | None:
+    """Why an attempt in progress may not be shown now (the items stay hidden), if it may not."""
+    try:
+        service.admit(db, test, worker_id)
+    except FairlabelError as refused:
+        return refused.message
+    return None
 
 
 def _last(db: Session, test: QualificationTest, worker_id: int) -> QualificationAttempt | None:
