@@ -228,7 +228,11 @@ def export_command(
         "export.out"
     ),
     aggregated: Annotated[
-        bool, typer.Option(help="one consensus answer per item and question (jsonl, csv)")
+        bool,
+        typer.Option(
+            help="one consensus answer per item and question "
+            f"({', '.join(aggregated_export.VARIANTS)})"
+        ),
     ] = False,
 ) -> None:
     """Export a project's items and annotations, streamed with constant memory."""

@@ -156,7 +156,7 @@ def test_conll_tags_spans_bio(factory: Factory) -> None:
     assert response.headers["content-type"].startswith("text/plain")
     pseudonym = built.submitted["doc-1"][0]["worker"]
     assert response.text == (
-        f"# id = doc-1\n# annotator = {pseudonym}\n"
+        f"-DOCSTART- id=doc-1 annotator={pseudonym}\n\n"
         "Ada B-PER\nLovelace I-PER\nvisited O\nParis B-LOC\n\n"
     )
 

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from fairlabel.db import Database
 from fairlabel.errors import ValidationFailed
 from fairlabel.exports.service import PAGE_SIZE
-from fairlabel.formats.base import ExportProject, rechunk
+from fairlabel.formats import conll
+from fairlabel.formats.base import ExportProject, exportable_questions, rechunk
 from fairlabel.formats.registry import get_format
 from fairlabel.models import Consensus, Item
-from fairlabel.quality.service import consensus_columns, decoded
+from fairlabel.quality.service import QuestionContext, consensus_columns, decoded
 from fairlabel.questions.base import one_of
 
 ITEMS = cast(Table, Item.__table__)
@@ -40,7 +41,22 @@ class AggregatedRecord:
     consensus: dict[str, dict[str, Any]]
 
 
-def records(database: Database, project_id: int) -> Iterator[AggregatedRecord]:
+class Records(Iterable[AggregatedRecord]):
+    """Each iteration reads the project afresh, so a variant may make two passes (CoNLL checks
+    every span before it writes)."""
+
+    def __init__(self, database: Database, project_id: int) -> None:
+        self.database, self.project_id = database, project_id
+
+    def __iter__(self) -> Iterator[AggregatedRecord]:
+        return _read(self.database, self.project_id)
+
+
+def records(database: Database, project_id: int) -> Records:
+    return Records(database, project_id)
+
+
+def _read(database: Database, project_id: int) -> Iterator[AggregatedRecord]:
     with database.session(write=False) as db:
         last = 0
         while page := _page(db, project_id, last):
@@ -94,6 +110,7 @@ class AggregatedJsonl(AggregatedVariant):
 
     def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
         names = [q.name for q in project.questions]
+        extras = _extras(project)
         return rechunk(
             orjson.dumps(
                 {
@@ -103,7 +120,7 @@ class AggregatedJsonl(AggregatedVariant):
                         "fields": r.fields,
                         "meta": r.meta,
                     },
-                    "consensus": {name: r.consensus.get(name) for name in names},
+                    "consensus": {name: _entry(r, name, extras) for name in names},
                 },
                 option=orjson.OPT_APPEND_NEWLINE,
             )
@@ -121,25 +138,69 @@ class AggregatedCsv(AggregatedVariant):
 
     def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
         names = [q.name for q in project.questions]
-        header = ["item_id", "external_id", *(f"{n}.{f}" for n in names for f in FIGURES)]
-        rows = ([r.item_id, r.external_id, *_cells(r, names)] for r in source)
+        extras = _extras(project)
+        columns = {name: (*FIGURES, *_extra_figures(extras.get(name))) for name in names}
+        header = ["item_id", "external_id", *(f"{n}.{f}" for n in names for f in columns[n])]
+        rows = ([r.item_id, r.external_id, *_cells(r, columns, extras)] for r in source)
         return rechunk(_csv_line(row) for row in itertools.chain([header], rows))
 
 
-def _cells(record: AggregatedRecord, names: list[str]) -> list[Any]:
+def _cells(
+    record: AggregatedRecord,
+    columns: dict[str, tuple[str, ...]],
+    extras: dict[str, QuestionContext],
+) -> list[Any]:
     cells: list[Any] = []
-    for name in names:
-        found = record.consensus.get(name)
+    for name, figures in columns.items():
+        found = _entry(record, name, extras)
         if found is None:
-            cells += [""] * len(FIGURES)
+            cells += [""] * len(figures)
             continue
         answer = found["answer"]
         plain = isinstance(answer, str | int | float)
         cells += [
             answer if plain else orjson.dumps(answer).decode(),
-            *(found[f] for f in FIGURES[1:]),
+            *(found[f] for f in figures[1:]),
         ]
     return cells
+
+
+def _extras(project: ExportProject) -> dict[str, QuestionContext]:
+    """The questions whose kind adds figures beside its consensus (pairwise: the preference
+    pair and its share, see quality.kinds)."""
+    contexts = (QuestionContext.of(q.name, q.type, q.settings) for q in project.questions)
+    return {c.name: c for c in contexts if c.aggregator.exported_figures}
+
+
+def _extra_figures(context: QuestionContext | None) -> tuple[str, ...]:
+    return context.aggregator.exported_figures if context is not None else ()
+
+
+def _entry(
+    record: AggregatedRecord, name: str, extras: dict[str, QuestionContext]
+) -> dict[str, Any] | None:
+    found = record.consensus.get(name)
+    context = extras.get(name)
+    if found is None or context is None:
+        return found
+    added = context.aggregator.exported(context.settings, found["answer"], record.fields)
+    return {**found, **added}
+
+
+class AggregatedConll(AggregatedVariant):
+    """CoNLL BIO from each item's span consensus, written as formats.conll writes each
+    annotation, the consensus's confidence in each document's header."""
+
+    name = "conll"
+    media_type = "text/plain; charset=utf-8"
+    extension = ".conll"
+
+    def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
+        plain = get_format("conll")
+        plain.check_project(project)
+        questions = exportable_questions(plain, project)
+        conll.refuse_unwritable(self.name, conll.consensus_texts(source, questions))
+        return rechunk(conll.documents(conll.consensus_texts(source, questions)))
 
 
 def _csv_line(row: list[Any]) -> bytes:
@@ -148,7 +209,9 @@ def _csv_line(row: list[Any]) -> bytes:
     return buffer.getvalue().encode()
 
 
-VARIANTS: dict[str, AggregatedVariant] = {v.name: v for v in (AggregatedJsonl(), AggregatedCsv())}
+VARIANTS: dict[str, AggregatedVariant] = {
+    v.name: v for v in (AggregatedJsonl(), AggregatedCsv(), AggregatedConll())
+}
 
 
 def variant(format: str) -> AggregatedVariant:

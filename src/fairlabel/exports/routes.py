@@ -44,7 +44,9 @@ def export_project(
     database: DatabaseDep,
     format: str = Query(default="jsonl"),
     aggregated: bool = Query(
-        default=False, description="one consensus answer per item and question (jsonl, csv)"
+        default=False,
+        description="one consensus answer per item and question "
+        f"({', '.join(aggregated_export.VARIANTS)})",
     ),
 ) -> StreamingResponse:
     project = project_service.get_project(db, project_id)

@@ -1,11 +1,35 @@
-"""CoNLL BIO tags for span questions: one 'token TAG' line per whitespace token."""
+"""CoNLL BIO tags for span questions: one document per annotation of a span question (or, in
+the aggregated export, per item's consensus), one 'token TAG' line per token.
 
+Tokens are words, numbers and single punctuation marks (`Paris,` is `Paris` `,`; `e-mail`,
+`3.5` and `1,000` stay whole), then cut at every span boundary inside them, so that each span
+is a whole number of tokens (`NYC-LAX` with two spans is `NYC` `-` `LAX`). The cuts are every
+annotation's of the item, so all documents of one text have the same tokens (seqeval compares
+two annotators token by token); in the aggregated file, the consensus's. A span that covers
+no token (only whitespace), that ends past the text, or that overlaps another span of the same
+answer (BIO cannot nest) cannot be written: the export is refused before it starts, with each
+such span listed.
+
+Each document starts with a `-DOCSTART-` line and a blank line, as CoNLL-2003 does: readers
+skip it (`datasets`' CoNLL builder by default) or take it as a document boundary, never as a
+token of the text. Its `key=value` fields say which item (`id`, the external id), who
+(`annotator`, a pseudonym) or how sure (`confidence`, aggregated) and, in a project with
+several span questions, which `question`; values are percent-encoded where they hold
+whitespace or '%'. A text with no tokens has no document."""
+
+import bisect
+import functools
+import itertools
 import re
-from collections.abc import Iterator
-from typing import Any
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote
 
+from fairlabel.errors import ValidationFailed
 from fairlabel.formats.base import (
-    ExportAnnotation,
     ExportFormat,
     ExportProject,
     ExportQuestion,
@@ -16,7 +40,10 @@ from fairlabel.formats.base import (
 )
 from fairlabel.formats.registry import register
 
-_TOKEN = re.compile(r"\S+")
+Token = tuple[int, int]
+"""[start, end) offsets of a token in its text."""
+LISTED_PROBLEMS = 100
+"""Spans listed in a refusal; the message counts them all."""
 
 
 @register
@@ -25,61 +52,237 @@ class ConllFormat(ExportFormat):
     media_type = "text/plain; charset=utf-8"
     extension = ".conll"
     description = (
-        "CoNLL BIO: one document per annotation of a span question, 'token TAG' per "
-        "whitespace token, '# id' and '# annotator' comment lines, documents split by a blank line"
+        "CoNLL BIO: one document per annotation of a span question, 'token TAG' per token "
+        "(punctuation split off, every span boundary a token boundary), each document opened "
+        "by a '-DOCSTART- id=… annotator=…' line that readers skip"
     )
     question_types = frozenset({"span"})
+    passes = 2
 
     def chunks(self, project: ExportProject, source: RecordSource) -> Iterator[bytes]:
+        """Checks every span before the first byte (a refusal is then a clean 422), then
+        writes in a second pass."""
         questions = exportable_questions(self, project)
-        documents = (
-            _document(record, annotation, question, len(questions) > 1)
-            for record in source()
-            for annotation in record.annotations
-            for question in questions
-        )
-        return rechunk(doc.encode() for doc in documents if doc)
+        refuse_unwritable(self.name, annotated_texts(source(), questions))
+        return rechunk(documents(annotated_texts(source(), questions)))
 
 
-def _document(
-    record: ExportRecord, annotation: ExportAnnotation, question: ExportQuestion, named: bool
-) -> str:
-    """One annotator's spans on one text; empty when there is no text or no answer to it
-    (an answer with no spans is kept: it says the text has no entities)."""
-    text = record.fields.get(question.settings.get("field", "text"))
-    spans = annotation.answers.get(question.name)
-    if not isinstance(text, str) or spans is None:
-        return ""
-    header = [f"# id = {_one_line(record.external_id)}", f"# annotator = {annotation.worker}"]
-    if named:
-        header.append(f"# question = {question.name}")
-    body = [f"{token} {tag}" for token, tag in bio_tags(text, spans)]
-    return "\n".join(header + body) + "\n\n"
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One item's text for one question, with the answers to write on it: each (header,
+    spans) is one document."""
+
+    item: str
+    question: str
+    text: str
+    answers: list[tuple[dict[str, str], list[Mapping[str, Any]]]] = field(default_factory=list)
+
+    def tokens(self) -> list[Token]:
+        cuts = {p for _, spans in self.answers for span in spans for p in _edges(span)}
+        return tokenise(self.text, cuts)
 
 
-def bio_tags(text: str, spans: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
-    """A token overlapping a span takes its label: B- on the span's first token, I- after.
+def annotated_texts(
+    records: Iterable[ExportRecord], questions: list[ExportQuestion]
+) -> Iterator[Text]:
+    """Per record and span question, the annotations that answered it (an answer with no
+    spans is kept: it says the text has no entities)."""
+    named = len(questions) > 1
+    for record in records:
+        for question in questions:
+            text = record.fields.get(question.settings.get("field", "text"))
+            if not isinstance(text, str):
+                continue
+            found = Text(record.external_id, question.name, text)
+            for annotation in record.annotations:
+                spans = annotation.answers.get(question.name)
+                if spans is not None:
+                    header = {"id": record.external_id, "annotator": annotation.worker}
+                    found.answers.append((_named(header, question.name, named), spans))
+            if found.answers:
+                yield found
 
-    A token overlapping two spans goes to the first; the second then begins at its next token."""
-    ordered = sorted(spans, key=lambda span: (span["start"], span["end"]))
-    current, previous = 0, -1
-    for match in _TOKEN.finditer(text):
+
+class ConsensusRecord(Protocol):
+    """What consensus_texts reads of an aggregated record (exports.aggregated)."""
+
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+    @property
+    def consensus(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+
+def consensus_texts(
+    records: Iterable[ConsensusRecord], questions: list[ExportQuestion]
+) -> Iterator[Text]:
+    """Per record and span question with a consensus, that consensus as the one answer."""
+    named = len(questions) > 1
+    for record in records:
+        for question in questions:
+            text = record.fields.get(question.settings.get("field", "text"))
+            found = record.consensus.get(question.name)
+            if isinstance(text, str) and found is not None:
+                header = {"id": record.external_id, "confidence": f"{found['confidence']:.4g}"}
+                answer = (_named(header, question.name, named), found["answer"])
+                yield Text(record.external_id, question.name, text, [answer])
+
+
+def _named(header: dict[str, str], question: str, named: bool) -> dict[str, str]:
+    return {**header, "question": question} if named else header
+
+
+def documents(texts: Iterable[Text]) -> Iterator[bytes]:
+    for text in texts:
+        tokens = text.tokens()
+        if not tokens:
+            continue
+        words = [text.text[start:end] for start, end in tokens]
+        for header, spans in text.answers:
+            if problems(text.text, spans, tokens):
+                continue  # an answer changed after the check pass: never a broken document
+            tags = bio_tags(tokens, spans)
+            body = "".join(f"{word} {tag}\n" for word, tag in zip(words, tags, strict=True))
+            yield f"{_docstart(header)}\n\n{body}\n".encode()
+
+
+def _docstart(header: dict[str, str]) -> str:
+    fields = " ".join(f"{key}={_column(value)}" for key, value in header.items())
+    return f"-DOCSTART- {fields}"
+
+
+def _column(value: str) -> str:
+    """One column, reversible with urllib.parse.unquote."""
+    return re.sub(r"[%\s]", lambda match: quote(match.group()), value)
+
+
+# --- tokens and tags ----------------------------------------------------------------------
+
+
+@functools.cache
+def _word() -> str:
+    """Python's \\w leaves out combining marks (Devanagari's vowel signs, a decomposed é), so
+    a word here is \\w or a mark: without them Hindi words fall apart at every vowel sign."""
+    marks = "".join(
+        re.escape(chr(code))
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)).startswith("M")
+    )
+    return rf"[\w{marks}]+"
+
+
+@functools.cache
+def _token_pattern() -> re.Pattern[str]:
+    word = _word()
+    return re.compile(rf"\d+(?:[.,]\d+)+|{word}(?:[-'\u2019.]{word})*|\S")
+
+
+@functools.cache
+def _piece_pattern() -> re.Pattern[str]:
+    """The pieces of a token that a span boundary cuts: words and single punctuation marks,
+    nothing joined."""
+    return re.compile(rf"{_word()}|\S")
+
+
+def tokenise(text: str, cuts: Iterable[int] = ()) -> list[Token]:
+    """Words, numbers and single punctuation marks; a token with an offset of `cuts` inside
+    it is cut there, and its pieces split into words and punctuation (`NYC-LAX` cut after NYC is
+    `NYC` `-` `LAX`)."""
+    inside = sorted(set(cuts))
+    pieces = _piece_pattern()
+    tokens: list[Token] = []
+    for match in _token_pattern().finditer(text):
         start, end = match.span()
+        first, last = bisect.bisect_right(inside, start), bisect.bisect_left(inside, end)
+        if first == last:
+            tokens.append((start, end))
+            continue
+        for left, right in itertools.pairwise([start, *inside[first:last], end]):
+            tokens += (piece.span() for piece in pieces.finditer(text, left, right))
+    return tokens
+
+
+def bio_tags(tokens: list[Token], spans: Iterable[Mapping[str, Any]]) -> list[str]:
+    """B- on a span's first token, I- on the rest, O outside; the tokens are cut at the spans'
+    boundaries and the spans do not overlap (see problems)."""
+    ordered = sorted(spans, key=lambda span: (span["start"], span["end"]))
+    tags, current, previous = [], 0, -1
+    for start, _ in tokens:
         while current < len(ordered) and ordered[current]["end"] <= start:
             current += 1
-        if current < len(ordered) and ordered[current]["start"] < end:
-            prefix = "I-" if previous == current else "B-"
+        if current < len(ordered) and ordered[current]["start"] <= start:
+            tags.append(("I-" if previous == current else "B-") + _tag_label(ordered[current]))
             previous = current
-            yield match.group(), prefix + _tag_label(str(ordered[current]["label"]))
         else:
+            tags.append("O")
             previous = -1
-            yield match.group(), "O"
+    return tags
 
 
-def _tag_label(label: str) -> str:
+def _tag_label(span: Mapping[str, Any]) -> str:
     """A tag must stay one column: whitespace inside a label becomes '_'."""
-    return "_".join(label.split())
+    return "_".join(str(span["label"]).split())
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _edges(span: Mapping[str, Any]) -> tuple[int, int]:
+    return span["start"], span["end"]
+
+
+# --- what cannot be written ---------------------------------------------------------------
+
+
+def problems(
+    text: str, spans: Iterable[Mapping[str, Any]], tokens: list[Token]
+) -> list[tuple[Mapping[str, Any], str]]:
+    """Each span BIO cannot carry on these tokens, with the reason."""
+    found = []
+    starts = [start for start, _ in tokens]
+    furthest = -1
+    for span in sorted(spans, key=lambda span: (span["start"], span["end"])):
+        start, end = _edges(span)
+        if end > len(text):
+            found.append((span, f"ends past the text ({len(text)} characters): it was edited"))
+        elif start < furthest:
+            found.append((span, "overlaps another span of the same answer: BIO cannot nest"))
+        else:
+            first = bisect.bisect_left(starts, start)
+            if first == len(tokens) or tokens[first][1] > end:
+                found.append((span, "covers no token (only whitespace)"))
+        furthest = max(furthest, end)
+    return found
+
+
+def refuse_unwritable(format: str, texts: Iterable[Text]) -> None:
+    """One pass over every answer; a 422 listing what cannot be written, if anything."""
+    listed: list[dict[str, Any]] = []
+    total = 0
+    for text in texts:
+        tokens = text.tokens()
+        for header, spans in text.answers:
+            for span, reason in problems(text.text, spans, tokens):
+                total += 1
+                if len(listed) < LISTED_PROBLEMS:
+                    listed.append(
+                        {
+                            **header,
+                            "question": text.question,
+                            "span": _plain(span),
+                            "problem": reason,
+                        }
+                    )
+    if total:
+        which = "each" if total == len(listed) else f"the first {len(listed)}"
+        raise ValidationFailed(
+            f"{total} span{'s' if total > 1 else ''} cannot be written as CoNLL BIO tags"
+            f" ({which} listed in details): fix the answers, or export JSONL, which keeps"
+            " every span",
+            field="format",
+            value=format,
+            expected="spans that each cover a token and do not overlap within one answer",
+            details=listed,
+        )
+
+
+def _plain(span: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: span[key] for key in ("start", "end", "label") if key in span}
