@@ -41,7 +41,12 @@ class FloorIn(BaseModel):
     currency: str = CURRENCY
     hourly_minor: int = Field(gt=0, le=MAX_AMOUNT)
     effective_date: date | None = None
-    source_url: str = Field(default="", max_length=2000)
+    source_url: str = Field(
+        default="",
+        max_length=2000,
+        pattern=r"^(https?://\S+)?$",
+        description="an http(s) address, shown as a link to everyone",
+    )
     notes: str = Field(default="", max_length=5000)
 
 
