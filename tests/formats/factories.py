@@ -8,6 +8,7 @@ from typing import Any
 from fairlabel.formats import (
     ExportAnnotation,
     ExportFormat,
+    ExportOptions,
     ExportProject,
     ExportQuestion,
     ExportRecord,
@@ -17,7 +18,11 @@ from fairlabel.formats import (
 EXPORTED_AT = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
 
 
-def make_project(*questions: ExportQuestion, name: str = "Street scenes") -> ExportProject:
+def make_project(
+    *questions: ExportQuestion,
+    name: str = "Street scenes",
+    options: ExportOptions | None = None,
+) -> ExportProject:
     return ExportProject(
         id=7,
         name=name,
@@ -25,6 +30,7 @@ def make_project(*questions: ExportQuestion, name: str = "Street scenes") -> Exp
         questions=list(questions),
         exported_at=EXPORTED_AT,
         guideline_version=3,
+        options=options or ExportOptions(),
     )
 
 

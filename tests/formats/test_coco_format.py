@@ -9,6 +9,7 @@ import pytest
 from pycocotools.coco import COCO
 
 from fairlabel.formats import ExportRecord, get_format
+from fairlabel.formats.images import PER_ANNOTATION
 
 from .factories import (
     BOXES,
@@ -54,7 +55,7 @@ def test_images_keep_item_ids_names_and_sizes(coco: COCO) -> None:
     assert sorted(coco.getImgIds()) == [1, 2]
     first, second = coco.loadImgs([1, 2])
     assert (first["file_name"], first["width"], first["height"]) == ("scene_001.png", 640, 480)
-    assert (second["file_name"], second["width"], second["height"]) == ("frame-2.png", 800, 600)
+    assert (second["file_name"], second["width"], second["height"]) == ("cam/frame-2.png", 800, 600)
     assert second["external_id"] == "cam/frame-2"
 
 
@@ -104,7 +105,8 @@ def test_annotations_are_numbered_from_one_and_attributed(coco: COCO) -> None:
 
 def test_info_and_licenses(coco: COCO) -> None:
     assert coco.dataset["info"] == {
-        "description": "Street scenes",
+        "description": f"Street scenes: per_annotation labels, {PER_ANNOTATION.summary}",
+        "labels": "per_annotation",
         "version": "3",
         "year": 2024,
         "contributor": "Acme Vision",
@@ -159,7 +161,19 @@ def test_file_names_come_from_the_name_then_the_url_then_the_external_id() -> No
     ]
     data = json.loads(export(get_format("coco"), PROJECT, records))
     names = [image["file_name"] for image in data["images"]]
-    assert names == ["kept.jpg", "street-9.png", "ext-3.jpg", "bare.webp"]
+    assert names == ["kept.jpg", "x/street-9.png", "ext-3.jpg", "y/bare.webp"]
+
+
+def test_images_in_two_folders_keep_their_relative_paths() -> None:
+    records = [
+        make_record(1, {"image": image(name="cam1/0001.png")}),
+        make_record(2, {"image": image(name="cam2/0001.png")}),
+        make_record(3, {"image": image(name="..\\up/./a//b.png")}),
+        make_record(4, {"image": image(name='odd:"name"?.png')}),
+    ]
+    data = json.loads(export(get_format("coco"), PROJECT, records))
+    names = [image["file_name"] for image in data["images"]]
+    assert names == ["cam1/0001.png", "cam2/0001.png", "up/a/b.png", "odd__name__.png"]
 
 
 def test_the_images_pass_asks_for_items_only() -> None:

@@ -7,11 +7,13 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from pathlib import Path
+from typing import Any, ClassVar, NoReturn, Protocol
 
 import orjson
 
 from fairlabel.errors import ValidationFailed
+from fairlabel.formats.split import Split
 
 CHUNK_SIZE = 64 * 1024
 JSON_BATCH = 200
@@ -25,6 +27,26 @@ class ExportQuestion:
     settings: dict[str, Any]
 
 
+class MediaStore(Protocol):
+    """The stored file of one of the exported project's media, by hash; None when the project
+    has no media with that hash (an item's fields name a hash, the project must own it)."""
+
+    def __call__(self, sha256: str) -> Path | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    """What an export was asked for beyond its format; the image formats read them, the
+    others refuse them (see ExportFormat.check_options)."""
+
+    split: Split | None = None
+    seed: int | None = None
+    """Asked for by itself, it seeds the format's default split (YOLO's)."""
+    include_media: bool = False
+    media: MediaStore | None = None
+    """Set when include_media is: where the project's media files are."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExportProject:
     id: int
@@ -33,6 +55,7 @@ class ExportProject:
     questions: list[ExportQuestion]
     exported_at: datetime
     guideline_version: int
+    options: ExportOptions = ExportOptions()
 
 
 class JsonObject(Mapping[str, Any]):
@@ -129,6 +152,7 @@ class ExportFormat:
     def check_project(self, project: ExportProject) -> None:
         """Raises ValidationFailed when the format cannot export the project: an export with
         nothing in it is a mistake to report before streaming starts, not an empty file."""
+        self.check_options(project.options)
         if self.question_types is None or exportable_questions(self, project):
             return
         kinds = " or ".join(sorted(self.question_types))
@@ -139,11 +163,35 @@ class ExportFormat:
             expected=f"a project with a {kinds} question",
         )
 
+    def check_options(self, options: ExportOptions) -> None:
+        """Formats without images take no split and no media."""
+        if options.split is not None or options.seed is not None:
+            field = "split" if options.split is not None else "seed"
+            refuse_option(self, field, options.split or options.seed, "yolo or voc")
+        if options.include_media:
+            refuse_option(self, "include_media", True, "coco, yolo or voc")
+
+    def content_type(self, project: ExportProject) -> str:
+        """The file's media type; a format may answer a zip for some options."""
+        return self.media_type
+
+    def extension_for(self, project: ExportProject) -> str:
+        return self.extension
+
     def filename(self, project: ExportProject) -> str:
         """A download name that is safe in a Content-Disposition header on every OS."""
         ascii_name = unicodedata.normalize("NFKD", project.name).encode("ascii", "ignore").decode()
         stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.")
-        return f"{stem or f'project-{project.id}'}-{self.name}{self.extension}"
+        return f"{stem or f'project-{project.id}'}-{self.name}{self.extension_for(project)}"
+
+
+def refuse_option(fmt: ExportFormat, field: str, value: Any, formats: str) -> NoReturn:
+    raise ValidationFailed(
+        f"format {fmt.name!r} takes no {field}",
+        field=field,
+        value=value.describe() if isinstance(value, Split) else value,
+        expected=f"no {field} for {fmt.name}, or one of the formats that take it: {formats}",
+    )
 
 
 def exportable_questions(fmt: ExportFormat, project: ExportProject) -> list[ExportQuestion]:

@@ -1,32 +1,39 @@
-"""COCO object detection JSON, streamed in two passes: images, then annotations."""
+"""COCO object detection JSON, streamed in two passes: images, then annotations. With media,
+a zip of annotations.json and images/<file name>, so the zip alone trains."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
 
-from fairlabel.formats.base import (
-    ExportProject,
-    ExportQuestion,
-    ExportRecord,
-    RecordSource,
-    json_items,
-    rechunk,
+from fairlabel.formats.base import ExportAnnotation, ExportProject, json_items, rechunk
+from fairlabel.formats.bundle import (
+    Manifest,
+    Written,
+    export_json,
+    manifest_csv,
+    media_entries,
+    readme,
+    stored_media,
 )
 from fairlabel.formats.images import (
+    NOT_STORED,
     ImageFormat,
     LabelIndex,
+    Objects,
+    Provenance,
     Shape,
     SkipLog,
     has_image,
     image_field,
     image_questions,
     image_ref,
-    record_shapes,
 )
 from fairlabel.formats.registry import register
+from fairlabel.formats.zipstream import ZipStream
 
 _LICENSE_ID = 1
+ANNOTATIONS = "annotations.json"
 
 
 @register
@@ -34,29 +41,99 @@ class CocoFormat(ImageFormat):
     name = "coco"
     media_type = "application/json"
     extension = ".json"
-    description = "COCO detection JSON: boxes and polygons, categories from the question labels"
+    description = (
+        "COCO detection JSON: boxes and polygons, categories in the question labels' order, "
+        "file names the images' relative paths; with media, a zip of annotations.json and "
+        "images/"
+    )
     passes = 2
 
-    def chunks(self, project: ExportProject, source: RecordSource) -> Iterator[bytes]:
-        return rechunk(self._pieces(project, source))
+    def content_type(self, project: ExportProject) -> str:
+        return "application/zip" if project.options.include_media else self.media_type
 
-    def _pieces(self, project: ExportProject, source: RecordSource) -> Iterator[bytes]:
+    def extension_for(self, project: ExportProject) -> str:
+        return ".zip" if project.options.include_media else self.extension
+
+    def image_chunks(
+        self,
+        project: ExportProject,
+        source: Callable[..., Iterator[Any]],
+        objects: Objects,
+        provenance: Provenance,
+    ) -> Iterator[bytes]:
+        if project.options.include_media:
+            return rechunk(self._zip(project, source, objects, provenance))
+        return rechunk(self._json(project, source, objects, provenance, None, SkipLog()))
+
+    def _json(
+        self,
+        project: ExportProject,
+        source: Callable[..., Iterator[Any]],
+        objects: Objects,
+        provenance: Provenance,
+        manifest: Manifest | None,
+        skipped: SkipLog,
+    ) -> Iterator[bytes]:
         """Categories come last so that labels met only in answers can still be added."""
-        questions, field = image_questions(project), image_field(project)
-        labels, imageless = LabelIndex(questions), SkipLog()
+        field, labels = image_field(project), LabelIndex(image_questions(project))
         licenses = [{"id": _LICENSE_ID, "name": "Unspecified", "url": ""}]
-        yield b'{"info":' + orjson.dumps(_info(project))
+        yield b'{"info":' + orjson.dumps(_info(project, provenance))
         yield b',"licenses":' + orjson.dumps(licenses) + b',"images":['
-        yield from json_items(_images(source(with_annotations=False), field, imageless))
+        records = source(with_annotations=False)
+        yield from json_items(_images(records, project, field, skipped, manifest))
         yield b'],"annotations":['
-        check = field if imageless.count else None
-        yield from json_items(_annotations(source(), questions, check, labels))
+        listed = _listed(field, skipped, manifest)
+        yield from json_items(_annotations(source(with_annotations=True), objects, listed, labels))
         yield b'],"categories":' + orjson.dumps(_categories(labels)) + b"}"
 
+    def _zip(
+        self,
+        project: ExportProject,
+        source: Callable[..., Iterator[Any]],
+        objects: Objects,
+        provenance: Provenance,
+    ) -> Iterator[bytes]:
+        archive, manifest = ZipStream(project.exported_at), Manifest(by_stem=False)
+        skipped = SkipLog()
+        try:
+            json = self._json(project, source, objects, provenance, manifest, skipped)
+            yield from archive.write(ANNOTATIONS, json)
+            yield from media_entries(archive, manifest, _in_images)
+            yield from archive.write("files.csv", manifest_csv(manifest, _annotations_file))
+            written = Written(
+                project,
+                self.name,
+                self.description,
+                provenance,
+                None,
+                manifest.counts(),
+                skipped,
+                [],
+                [
+                    f"{ANNOTATIONS}: the COCO file; its file names are relative to images/",
+                    "media: included, at images/<file name>",
+                ],
+            )
+            yield archive.add("README.txt", readme(written))
+            yield archive.add("export.json", export_json(written))
+            yield from archive.close()
+        finally:
+            manifest.close()
+            archive.discard()
 
-def _info(project: ExportProject) -> dict[str, Any]:
+
+def _in_images(split: str, file_name: str) -> str:
+    return f"images/{file_name}"
+
+
+def _annotations_file(split: str, file_name: str) -> str:
+    return ANNOTATIONS
+
+
+def _info(project: ExportProject, provenance: Provenance) -> dict[str, Any]:
     return {
-        "description": project.name,
+        "description": f"{project.name}: {provenance.kind} labels, {provenance.summary}",
+        "labels": provenance.kind,
         "version": str(project.guideline_version),
         "year": project.exported_at.year,
         "contributor": project.organization,
@@ -66,15 +143,26 @@ def _info(project: ExportProject) -> dict[str, Any]:
 
 
 def _images(
-    records: Iterable[ExportRecord], field: str, imageless: SkipLog
+    records: Iterable[Any],
+    project: ExportProject,
+    field: str,
+    skipped: SkipLog,
+    manifest: Manifest | None,
 ) -> Iterator[dict[str, Any]]:
-    """The images, counting the items without one in `imageless`. An image of unknown size
-    keeps null width and height: COCO boxes are in pixels anyway."""
+    """The images, counting the items left out in `skipped`. An image of unknown size keeps
+    null width and height: COCO boxes are in pixels anyway. With a manifest (an export with
+    media), only stored images, under names made unique."""
     for record in records:
         image = image_ref(record, field)
         if image is None:
-            imageless.add(record, "no image")
+            skipped.add(record, "no image")
             continue
+        if manifest is not None:
+            media = stored_media(project.options, image)
+            if media is None:
+                skipped.add(record, NOT_STORED)
+                continue
+            image.file_name = manifest.add(record, image, "", media)
         yield {
             "id": record.item_id,
             "file_name": image.file_name,
@@ -85,42 +173,48 @@ def _images(
         }
 
 
+def _listed(field: str, skipped: SkipLog, manifest: Manifest | None) -> Callable[[Any], bool]:
+    """Whether the first pass listed a record's image: asked again in the second pass only
+    when the first left any out."""
+    if not skipped.count:
+        return lambda record: True
+    if manifest is not None:
+        return lambda record: manifest.has(record.item_id)
+    return lambda record: has_image(record, field)
+
+
 def _annotations(
-    records: Iterable[ExportRecord],
-    questions: list[ExportQuestion],
-    check_image: str | None,
-    labels: LabelIndex,
+    records: Iterable[Any], objects: Objects, listed: Callable[[Any], bool], labels: LabelIndex
 ) -> Iterator[dict[str, Any]]:
-    """The shapes of the items the first pass listed as images. Items without an image are
-    looked for again (field `check_image`) only if the first pass met any."""
     ann_id = 0
     for record in records:
-        if not record.annotations or (check_image and not has_image(record, check_image)):
-            continue
-        for annotation, question, shape in record_shapes(questions, record):
+        for shape in objects(record) if listed(record) else ():
             ann_id += 1
-            yield {
+            entry = {
                 "id": ann_id,
                 "image_id": record.item_id,
-                "category_id": labels.index(shape.label, question.name) + 1,
+                "category_id": labels.index(shape.label, shape.question) + 1,
                 "bbox": [shape.x, shape.y, shape.width, shape.height],
                 "area": shape.area,
                 "iscrowd": 0,
                 "segmentation": [_outline(shape)],
-                "attributes": {
-                    "annotation_id": annotation.id,
-                    "worker": annotation.worker,
-                    "question": question.name,
-                },
+                "attributes": _attributes(shape),
             }
+            if shape.score is not None:
+                entry["score"] = shape.score
+            yield entry
+
+
+def _attributes(shape: Shape) -> dict[str, Any]:
+    source = shape.source
+    if isinstance(source, ExportAnnotation):
+        return {"annotation_id": source.id, "worker": source.worker, "question": shape.question}
+    return {"question": shape.question, **(source or {})}
 
 
 def _outline(shape: Shape) -> list[float]:
     """A box is written as its four-corner polygon: pycocotools and Detectron2 take it."""
-    if shape.points:
-        return [coordinate for point in shape.points for coordinate in point]
-    x0, y0, x1, y1 = shape.x, shape.y, shape.x + shape.width, shape.y + shape.height
-    return [x0, y0, x1, y0, x1, y1, x0, y1]
+    return [coordinate for point in shape.outline() for coordinate in point]
 
 
 def _categories(labels: LabelIndex) -> list[dict[str, Any]]:

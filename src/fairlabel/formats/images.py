@@ -1,24 +1,26 @@
-"""What the image formats (COCO, YOLO, Pascal VOC) share: the item's image, its boxes and
-polygons reduced to shapes, class indexes, and the zip layout of the label-file formats."""
+"""What the image formats (COCO, YOLO, Pascal VOC) share: the item's image and its file name,
+its boxes and polygons reduced to shapes, class indexes, and which labels an export holds
+(every worker's, or the consensus). The zip side (layout, media, manifest) is in bundle.py."""
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from fairlabel.errors import ValidationFailed
 from fairlabel.formats.base import (
     ExportAnnotation,
     ExportFormat,
+    ExportOptions,
     ExportProject,
     ExportQuestion,
     ExportRecord,
     RecordSource,
-    rechunk,
+    refuse_option,
 )
-from fairlabel.formats.zipstream import ZipStream
+from fairlabel.formats.split import EXAMPLE, Split
 
 IMAGE_QUESTION_TYPES = frozenset({"bbox", "polygon"})
 
@@ -28,8 +30,11 @@ class ImageRef:
     """What the image formats need to know about an item's image."""
 
     file_name: str
+    """The image's relative path, made portable: the name of every file derived from it."""
     width: int | None
     height: int | None
+    media: str | None = None
+    """The hash of the stored file, for an image imported as a file."""
 
     @property
     def sized(self) -> bool:
@@ -37,11 +42,16 @@ class ImageRef:
 
     @property
     def stem(self) -> str:
-        """The name of files derived from the image, extractable on Windows too."""
-        return _NOT_ON_WINDOWS.sub("_", PurePosixPath(self.file_name).stem or self.file_name)
+        """The relative path without its extension: label files are named after it."""
+        return stem_of(self.file_name)
 
 
-_NOT_ON_WINDOWS = re.compile(r'[<>:"|?*]')
+def stem_of(name: str) -> str:
+    slash = name.rfind("/") + 1
+    dot = name.rfind(".")
+    return name[:dot] if dot > slash else name
+
+
 _EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -53,49 +63,63 @@ _EXTENSIONS = {
 }
 
 
-def has_image(record: ExportRecord, field: str) -> bool:
+def has_image(record: Any, field: str) -> bool:
     """Whether image_ref finds an image, without building it (for a format's second pass)."""
     value = record.fields.get(field)
     return isinstance(value, dict) or (isinstance(value, str) and value != "")
 
 
-def image_ref(record: ExportRecord, field: str) -> ImageRef | None:
-    """Reads the image field as stored by the importer (a media dict, or a bare URL). Its
-    file name is the media's name, else the URL's last part, else the external id."""
+def image_ref(record: Any, field: str) -> ImageRef | None:
+    """Reads the image field as stored by the importer (a media dict, or a bare URL). Its file
+    name is the media's relative path (cam1/0001.png), else the URL's path, else the external
+    id with the content type's extension."""
     value = record.fields.get(field)
     if isinstance(value, str) and value:
-        return ImageRef(_safe_name(PurePosixPath(urlsplit(value).path).name, record), None, None)
+        name = _url_path(value) or record.external_id
+        return ImageRef(portable(name, record.item_id), None, None)
     if not isinstance(value, dict):
         return None
     name = (
         value.get("name")
-        or _url_name(value.get("src"))
+        or _url_path(value.get("src"), needs_extension=True)
         or record.external_id + _EXTENSIONS.get(str(value.get("content_type", "")).lower(), "")
     )
     width, height = _dimension(value.get("width")), _dimension(value.get("height"))
-    return ImageRef(_safe_name(str(name), record), width, height)
+    media = value.get("sha256")
+    return ImageRef(
+        portable(str(name), record.item_id),
+        width,
+        height,
+        media if isinstance(media, str) else None,
+    )
 
 
-def _url_name(url: Any) -> str:
-    """The file name at the end of a URL's path (street.png in https://cdn/x/street.png?v=2);
-    none for a path without an extension, such as a media hash."""
+def _url_path(url: Any, *, needs_extension: bool = False) -> str:
+    """The path of a URL (x/street.png in https://cdn/x/street.png?v=2). With
+    needs_extension, none for a path whose last part has no extension, such as a media hash."""
     if not isinstance(url, str):
         return ""
-    name = PurePosixPath(urlsplit(url).path).name
-    return name if PurePosixPath(name).suffix else ""
+    path = unquote(urlsplit(url).path)
+    if needs_extension and not PurePosixPath(path).suffix:
+        return ""
+    return path
 
 
-_DIRECTORY = re.compile(r".*[/\\]", re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NAME_CHAR = r'[^\x00-\x1f\x7f<>:"|?*\\/]'
+_EDGE_CHAR = r'[^\x00-\x20\x7f<>:"|?*\\/]'
+_PART = rf"(?!\.{{1,2}}(?:/|\Z)){_EDGE_CHAR}(?:{_NAME_CHAR}*{_EDGE_CHAR})?"
+_PORTABLE = re.compile(rf"{_PART}(?:/{_PART})*")
+_NOT_PORTABLE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 
 
-def _safe_name(name: str, record: ExportRecord) -> str:
-    """Keeps only the last path part: names become zip entries and lines of list files."""
-    plain = name.isprintable() and "/" not in name and "\\" not in name
-    if plain and name == name.strip() and name not in {"", ".", ".."}:
-        return name  # the common case, without the two substitutions below
-    base = _CONTROL.sub("_", _DIRECTORY.sub("", name)).strip()
-    return base if base not in {"", ".", ".."} else f"item-{record.item_id}"
+def portable(name: str, item_id: int) -> str:
+    """A relative path that unpacks inside its folder on every OS: '/' separated, without
+    empty, '.' or '..' parts, control characters or characters Windows refuses in names."""
+    if _PORTABLE.fullmatch(name):
+        return name  # the common case, without the rebuilding below
+    parts = (_NOT_PORTABLE.sub("_", part).strip() for part in name.replace("\\", "/").split("/"))
+    kept = [part for part in parts if part not in {"", ".", ".."}]
+    return "/".join(kept) or f"item-{item_id}"
 
 
 def _dimension(value: Any) -> int | None:
@@ -105,7 +129,8 @@ def _dimension(value: Any) -> int | None:
 
 @dataclass(slots=True)
 class Shape:
-    """A box or a polygon reduced to what every image format needs: label and bounds."""
+    """A box or a polygon reduced to what every image format needs: label and bounds, and
+    where it came from (the question, a worker's annotation or the consensus)."""
 
     label: str
     x: float
@@ -114,6 +139,11 @@ class Shape:
     height: float
     points: tuple[tuple[float, float], ...] = ()
     """Polygon vertices in pixels; empty for a box."""
+    question: str = ""
+    source: ExportAnnotation | Mapping[str, Any] | None = None
+    """The annotation that drew it, or the consensus figures behind it."""
+    score: float | None = None
+    """For a consensus shape: the share of annotators who drew it."""
 
     @property
     def area(self) -> float:
@@ -130,23 +160,36 @@ class Shape:
         y0, y1 = _clamp(self.y, image.height), _clamp(self.y + self.height, image.height)
         return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
+    def outline(self) -> list[tuple[float, float]]:
+        """The polygon's vertices, or a box's four corners clockwise from the top left."""
+        if self.points:
+            return list(self.points)
+        x0, y0, x1, y1 = self.x, self.y, self.x + self.width, self.y + self.height
+        return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
 
 def _clamp(value: float, limit: int) -> float:
     return min(max(value, 0), limit)
 
 
-def _box(raw: Mapping[str, Any]) -> Shape:
-    return Shape(str(raw["label"]), raw["x"], raw["y"], raw["width"], raw["height"])
+ShapeSource = ExportAnnotation | Mapping[str, Any] | None
 
 
-def _polygon(raw: Mapping[str, Any]) -> Shape | None:
-    """Bounds from the vertices; fewer than three vertices is no polygon and is left out."""
+def make_shape(
+    kind: str, raw: Mapping[str, Any], question: str, source: ShapeSource, score: float | None
+) -> Shape | None:
+    """A bbox or polygon answer entry as a Shape; a polygon with fewer than three vertices
+    is no polygon and is left out."""
+    if kind == "bbox":
+        x, y, width, height = raw["x"], raw["y"], raw["width"], raw["height"]
+        return Shape(str(raw["label"]), x, y, width, height, (), question, source, score)
     points = tuple((p[0], p[1]) for p in raw["points"])
     if len(points) < 3:
         return None
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     x, y = min(xs), min(ys)
-    return Shape(str(raw["label"]), x, y, max(xs) - x, max(ys) - y, points)
+    label = str(raw["label"])
+    return Shape(label, x, y, max(xs) - x, max(ys) - y, points, question, source, score)
 
 
 def image_questions(project: ExportProject) -> list[ExportQuestion]:
@@ -167,21 +210,46 @@ def image_field(project: ExportProject) -> str:
     return fields.pop() if fields else "image"
 
 
-def record_shapes(
-    questions: list[ExportQuestion], record: ExportRecord
-) -> Iterator[tuple[ExportAnnotation, ExportQuestion, Shape]]:
+Objects = Callable[[Any], Iterable[Shape]]
+"""The shapes to export for one record."""
+
+
+def annotation_objects(questions: list[ExportQuestion]) -> Objects:
     """Every box and polygon of every annotation of the record, in answer order."""
-    for annotation in record.annotations:
-        answers = annotation.answers
-        for question in questions:
-            raws = answers.get(question.name)
-            if not raws:
-                continue
-            make = _box if question.type == "bbox" else _polygon
-            for raw in raws:
-                shape = make(raw)
-                if shape is not None:
-                    yield annotation, question, shape
+
+    def objects(record: ExportRecord) -> Iterator[Shape]:
+        for annotation in record.annotations:
+            answers = annotation.answers
+            for question in questions:
+                raws = answers.get(question.name)
+                if not raws:
+                    continue
+                for raw in raws:
+                    shape = make_shape(question.type, raw, question.name, annotation, None)
+                    if shape is not None:
+                        yield shape
+
+    return objects
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Which labels an export holds; every export says it (COCO's info, the zips' README)."""
+
+    kind: str
+    summary: str
+
+
+PER_ANNOTATION = Provenance(
+    "per_annotation",
+    "every worker's boxes and polygons, one object per worker who drew it (attributes name "
+    "the annotation and the worker's pseudonym); the aggregated export has one per object",
+)
+AGGREGATED = Provenance(
+    "aggregated",
+    "the consensus: one box or polygon per object (weighted box fusion, polygon medoid), "
+    "its score the share of annotators who drew it (same label, IoU >= 0.5)",
+)
 
 
 class LabelIndex:
@@ -207,16 +275,15 @@ class LabelIndex:
         return [(label, self._group[label]) for label in self._index]
 
 
+@dataclass(slots=True)
 class SkipLog:
     """Which items an export left out and why; keeps the first few only, to stay bounded."""
 
     limit = 1000
+    count: int = 0
+    _lines: list[str] = field(default_factory=list)
 
-    def __init__(self) -> None:
-        self.count = 0
-        self._lines: list[str] = []
-
-    def add(self, record: ExportRecord, reason: str) -> None:
+    def add(self, record: Any, reason: str) -> None:
         self.count += 1
         if len(self._lines) < self.limit:
             self._lines.append(f"{record.external_id} (item {record.item_id}): {reason}")
@@ -226,78 +293,48 @@ class SkipLog:
         return self._lines + ([f"... and {more} more"] if more else [])
 
 
+NOT_STORED = "image not stored here (a URL only), so not in a zip with media"
+
+
 class ImageFormat(ExportFormat):
-    """Formats of boxes and polygons on one image per item."""
+    """Formats of boxes and polygons on one image per item. chunks() writes every worker's
+    shapes; image_chunks() is the same file from any source of shapes (the consensus)."""
 
     question_types = IMAGE_QUESTION_TYPES
+    takes_split = False
+    default_split: tuple[tuple[str, float], ...] | None = None
 
     def check_project(self, project: ExportProject) -> None:
         super().check_project(project)
         image_field(project)
 
+    def check_options(self, options: ExportOptions) -> None:
+        if options.split is not None and not self.takes_split:
+            refuse_option(self, "split", options.split, "yolo or voc")
+        if options.seed is not None and options.split is None and self.default_split is None:
+            raise ValidationFailed(
+                f"a seed shuffles a split, and this {self.name} export has none",
+                field="seed",
+                value=options.seed,
+                expected=f"a split with it (split={EXAMPLE}), or no seed",
+            )
 
-class ImageArchiveFormat(ImageFormat):
-    """Zip formats with one label file per image (YOLO, Pascal VOC)."""
-
-    media_type = "application/zip"
-    extension = ".zip"
-    folder: ClassVar[str]
-    suffix: ClassVar[str]
-
-    def label_file(
-        self, project: ExportProject, image: ImageRef, shapes: list[Shape], labels: LabelIndex
-    ) -> bytes:
-        """The contents of the label file of one image."""
-        raise NotImplementedError
-
-    def extra_files(
-        self, project: ExportProject, archive: ZipStream, labels: LabelIndex
-    ) -> Iterator[tuple[str, Iterable[bytes]]]:
-        """Files written after every label file (class lists, image sets), as byte pieces."""
-        raise NotImplementedError
+    def split_of(self, options: ExportOptions) -> Split | None:
+        if options.split is not None or self.default_split is None:
+            return options.split
+        return Split(self.default_split, options.seed or 0)
 
     def chunks(self, project: ExportProject, source: RecordSource) -> Iterator[bytes]:
-        return rechunk(self._pieces(project, source))
+        objects = annotation_objects(image_questions(project))
+        return self.image_chunks(project, source, objects, PER_ANNOTATION)
 
-    def _pieces(self, project: ExportProject, source: RecordSource) -> Iterator[bytes]:
-        questions, field = image_questions(project), image_field(project)
-        labels, skipped = LabelIndex(questions), SkipLog()
-        archive = ZipStream(project.exported_at)
-        try:
-            written = 0
-            for record in source():
-                image = image_ref(record, field)
-                if image is None or not image.sized:
-                    skipped.add(record, "no image" if image is None else "image size unknown")
-                    continue
-                stem = self._unique_stem(archive, image.stem, record)
-                shapes = [shape for _, _, shape in record_shapes(questions, record)]
-                body = self.label_file(project, image, shapes, labels)
-                yield archive.add(f"{self.folder}/{stem}{self.suffix}", body)
-                written += 1
-            for name, pieces in self.extra_files(project, archive, labels):
-                yield from archive.write(name, pieces)
-            yield archive.add("README.txt", self._readme(project, written, skipped))
-            yield from archive.close()
-        finally:
-            archive.discard()
-
-    def _unique_stem(self, archive: ZipStream, stem: str, record: ExportRecord) -> str:
-        """Two items may carry the same file name; the later one gets its item id appended."""
-        while archive.contains(f"{self.folder}/{stem}{self.suffix}"):
-            stem = f"{stem}_{record.item_id}"
-        return stem
-
-    def _readme(self, project: ExportProject, written: int, skipped: SkipLog) -> bytes:
-        lines = [
-            f"fairlabel export of project {project.name!r} (id {project.id}, "
-            f"{project.organization}) in {self.name} format",
-            f"exported at {project.exported_at.isoformat()}, "
-            f"guideline version {project.guideline_version}",
-            self.description,
-            "",
-            f"images written: {written}",
-            f"images skipped: {skipped.count}",
-            *skipped.lines(),
-        ]
-        return ("\n".join(lines) + "\n").encode()
+    def image_chunks(
+        self,
+        project: ExportProject,
+        source: Callable[..., Iterator[Any]],
+        objects: Objects,
+        provenance: Provenance,
+    ) -> Iterator[bytes]:
+        """`source(with_annotations=...)` yields records with item_id, external_id and fields;
+        `objects(record)` their shapes (read only from a pass with annotations)."""
+        raise NotImplementedError

@@ -1,40 +1,62 @@
-"""YOLO detection labels: a zip of labels/<stem>.txt with normalised centre boxes."""
+"""YOLO (Ultralytics layout): a zip of labels/<split>/<image path>.txt with normalised boxes,
+or segmentation outlines when the project has polygons, and data.yaml to train on."""
 
 from collections.abc import Iterable, Iterator
 
 import orjson
 
 from fairlabel.formats.base import ExportProject
-from fairlabel.formats.images import ImageArchiveFormat, ImageRef, LabelIndex, Shape
+from fairlabel.formats.bundle import LAYOUT_NO_MEDIA, ImageArchiveFormat, Manifest
+from fairlabel.formats.images import ImageRef, LabelIndex, Shape, image_questions, stem_of
 from fairlabel.formats.registry import register
-from fairlabel.formats.zipstream import ZipStream
+from fairlabel.formats.split import Split
 
 
 @register
 class YoloFormat(ImageArchiveFormat):
     name = "yolo"
     description = (
-        "YOLO detection labels: labels/<image stem>.txt with 'class cx cy w h' normalised "
-        "to [0, 1]; polygons as their bounding boxes; classes in data.yaml and classes.txt"
+        "YOLO (Ultralytics): labels/<split>/<image path>.txt with 'class cx cy w h' normalised "
+        "to [0, 1], or 'class x1 y1 x2 y2 ...' segmentation lines when the project has a "
+        "polygon question (boxes then as their four corners); a seeded train/val(/test) split "
+        "(train:0.8,val:0.2 unless asked otherwise); classes in data.yaml and classes.txt"
     )
-    folder = "labels"
-    suffix = ".txt"
+    default_split = (("train", 0.8), ("val", 0.2))
+
+    def label_path(self, split: str, file_name: str) -> str:
+        return f"labels/{split}/{stem_of(file_name)}.txt"
+
+    def image_path(self, split: str, file_name: str) -> str:
+        return f"images/{split}/{file_name}"
 
     def label_file(
         self, project: ExportProject, image: ImageRef, shapes: list[Shape], labels: LabelIndex
     ) -> bytes:
-        lines = (_line(image, shape, labels) for shape in shapes)
-        return b"".join(line.encode() for line in lines if line)
+        outlined = any(q.type == "polygon" for q in image_questions(project))
+        line = _outline_line if outlined else _box_line
+        return b"".join(line(image, shape, labels).encode() for shape in shapes)
 
     def extra_files(
-        self, project: ExportProject, archive: ZipStream, labels: LabelIndex
+        self, project: ExportProject, manifest: Manifest, labels: LabelIndex, split: Split | None
     ) -> Iterator[tuple[str, Iterable[bytes]]]:
         names = [_one_line(label) for label, _ in labels.labels()]
         yield "classes.txt", ["".join(f"{name}\n" for name in names).encode()]
-        yield "data.yaml", [_data_yaml(names).encode()]
+        yield "data.yaml", [_data_yaml(names, split.names if split else []).encode()]
+
+    def layout(self, project: ExportProject, split: Split | None) -> list[str]:
+        media = (
+            "media: included, at images/<split>/<file name>"
+            if project.options.include_media
+            else LAYOUT_NO_MEDIA.replace("the path", "images/<split>/ + the file name")
+        )
+        return [
+            "labels/<split>/<file name without extension>.txt beside images/<split>/, as "
+            "Ultralytics expects; train on data.yaml (its folder is the dataset root)",
+            media,
+        ]
 
 
-def _line(image: ImageRef, shape: Shape, labels: LabelIndex) -> str:
+def _box_line(image: ImageRef, shape: Shape, labels: LabelIndex) -> str:
     """One 'class cx cy w h' line; a box wholly outside its image has no line."""
     corners = shape.clipped(image)
     if corners is None or image.width is None or image.height is None:
@@ -45,14 +67,36 @@ def _line(image: ImageRef, shape: Shape, labels: LabelIndex) -> str:
     return f"{labels.index(shape.label)} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}\n"
 
 
+def _outline_line(image: ImageRef, shape: Shape, labels: LabelIndex) -> str:
+    """One 'class x1 y1 x2 y2 ...' segmentation line, every vertex normalised into [0, 1]; a
+    box is its four corners (clipped), so that every line of the file is an outline."""
+    corners = shape.clipped(image)
+    if corners is None or image.width is None or image.height is None:
+        return ""
+    if shape.points:
+        points = shape.points
+    else:
+        x0, y0, x1, y1 = corners
+        points = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    width, height = image.width, image.height
+    values = " ".join(f"{_unit(x / width):.6f} {_unit(y / height):.6f}" for x, y in points)
+    return f"{labels.index(shape.label)} {values}\n"
+
+
+def _unit(value: float) -> float:
+    return min(max(value, 0.0), 1.0)
+
+
 def _one_line(label: str) -> str:
     return " ".join(label.split())
 
 
-def _data_yaml(names: list[str]) -> str:
-    """Ultralytics layout; JSON strings are valid YAML scalars, so any label is quoted safely."""
+def _data_yaml(names: list[str], splits: list[str]) -> str:
+    """Ultralytics layout without a `path:` key, so that the root is the file's own folder;
+    JSON strings are valid YAML scalars, so any label is quoted safely."""
     entries = "".join(f"  {i}: {orjson.dumps(name).decode()}\n" for i, name in enumerate(names))
+    folders = "".join(f"{split}: images/{split}\n" for split in splits)
     return (
-        "# put the images in images/ beside labels/ (same stems), then train on this file\n"
-        f"path: .\ntrain: images\nval: images\nnc: {len(names)}\nnames:\n{entries}"
+        "# the dataset root is this file's folder: train with data=<this file>\n"
+        f"{folders}nc: {len(names)}\nnames:\n{entries}"
     )

@@ -10,6 +10,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _DESCRIPTOR = struct.Struct("<4sIII")
@@ -31,6 +32,7 @@ INDEX_CACHE_KIB = 2048
 """What the temporary index may keep in memory; the rest of it stays on disk."""
 STORE_BELOW = 256
 """Smaller entries are stored: deflate saves nothing on a few bytes and costs a compressor."""
+FILE_PIECE = 1024 * 1024
 
 
 class ZipStream:
@@ -60,17 +62,35 @@ class ZipStream:
         )
         return (name for (name,) in rows)
 
-    def add(self, name: str, data: bytes) -> bytes:
-        """A whole file at once: its sizes are known, so no data descriptor is needed."""
+    def add(self, name: str, data: bytes, *, compress: bool = True) -> bytes:
+        """A whole file at once: its sizes are known, so no data descriptor is needed.
+        compress=False stores it as it is (images are compressed already)."""
         crc = zlib.crc32(data)
         method, body = _STORED, data
-        if len(data) >= STORE_BELOW:
+        if compress and len(data) >= STORE_BELOW:
             compressor = _compressor()
             method, body = _DEFLATED, compressor.compress(data) + compressor.flush()
         header = self._local_header(name, 0, method, crc, len(body), len(data))
         self._record(name, 0, method, crc, len(body), len(data), self._offset)
         self._offset += len(header) + len(body)
         return header + body
+
+    def add_file(self, name: str, path: Path) -> Iterator[bytes]:
+        """A file on disk, stored as it is and read twice (its checksum, then its bytes), so
+        its sizes lead the entry and even a streaming unzip reads it; never whole in memory."""
+        size, crc = path.stat().st_size, 0
+        if size > _LIMIT:
+            raise ValueError(f"zip entry {name!r} is over 4 GiB; entries are kept smaller")
+        with path.open("rb") as handle:
+            while piece := handle.read(FILE_PIECE):
+                crc = zlib.crc32(piece, crc)
+        header = self._local_header(name, 0, _STORED, crc, size, size)
+        self._record(name, 0, _STORED, crc, size, size, self._offset)
+        self._offset += len(header) + size
+        yield header
+        with path.open("rb") as handle:
+            while piece := handle.read(FILE_PIECE):
+                yield piece
 
     def write(self, name: str, pieces: Iterable[bytes]) -> Iterator[bytes]:
         """A file of unknown size, deflated as it comes, its sizes in a trailing descriptor."""
