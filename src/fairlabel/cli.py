@@ -33,6 +33,7 @@ from fairlabel import migrate
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
 from fairlabel.db import Database
+from fairlabel.demo.history import DEFAULT_SCALE, FULL_SCALE
 from fairlabel.demo.seed import seed_demo
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
 from fairlabel.exports import aggregated as aggregated_export
@@ -310,15 +311,30 @@ def demo(
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="serve the site after seeding")
     ] = False,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help=f"a month of history by {FULL_SCALE.workers:,} workers in "
+            f"{FULL_SCALE.countries} countries (minutes) instead of "
+            f"{DEFAULT_SCALE.workers} workers (seconds)",
+        ),
+    ] = False,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
-    """Seed demo projects and users from generated data, print the logins, and serve."""
+    """Seed demo projects and users from generated data, live the last 30 days through the
+    services on a simulated clock (workers in 20 countries labelling, reviewing, appealing
+    and paid), print the logins and the Fairwork score, and serve. Once seeded, it only
+    prints the logins: delete the data folder to start over."""
 
     settings = Settings()
     migrate.upgrade(settings)
     with database_session(settings) as db:
-        logins = seed_demo(db, settings)
+        scale = FULL_SCALE if simulate else DEFAULT_SCALE
+        logins = seed_demo(db, settings, history_scale=scale)
+    with database_session(settings) as db:
+        console.print(_fairwork_title(fairwork.report(db, settings)))
     table = Table(title="demo logins")
     for column in ("role", "email", "password"):
         table.add_column(column)

@@ -3,7 +3,8 @@ on SQLite start with BEGIN IMMEDIATE so that a read-then-write never fails mid-w
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -179,5 +180,41 @@ def settings_of(session: Session) -> Settings:
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+class SimulatedClock:
+    """A clock that stands still until it is moved, and moves only forward: a simulation
+    (`fairlabel demo`) sets it in its own context, and every service reading `utcnow()` then
+    lives the simulated time, with every rule that depends on it."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("naive datetime given; a simulated clock runs in UTC")
+        self.now = start.astimezone(UTC)
+
+    def advance_to(self, moment: datetime) -> datetime:
+        if moment < self.now:
+            raise ValueError(f"the clock cannot go back from {self.now} to {moment}")
+        self.now = moment
+        return moment
+
+    def advance(self, delta: timedelta) -> datetime:
+        return self.advance_to(self.now + delta)
+
+
+_CLOCK: ContextVar[SimulatedClock | None] = ContextVar("fairlabel_clock", default=None)
+
+
+@contextmanager
+def simulated_time(clock: SimulatedClock) -> Iterator[SimulatedClock]:
+    """Run the block on `clock`: in this context only, so a server thread beside it, or a
+    job, keeps the real time."""
+    token = _CLOCK.set(clock)
+    try:
+        yield clock
+    finally:
+        _CLOCK.reset(token)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The one clock every service reads: the real time, or a simulated clock's."""
+    clock = _CLOCK.get()
+    return datetime.now(UTC) if clock is None else clock.now

@@ -9,7 +9,7 @@ from fairlabel.config import Settings
 from fairlabel.db import utcnow
 from fairlabel.governance import service
 from fairlabel.governance.schemas import ConsultationIn, RepresentativeIn, TermsIn
-from fairlabel.models import ConsultationTopic, RepresentativeKind, User
+from fairlabel.models import ConsultationTopic, RepresentativeKind, User, WorkerRepresentative
 
 TERMS_TITLE = "fairlabel demo: terms of work"
 ASSOCIATION = "Demo Data Workers' Association"
@@ -52,7 +52,7 @@ effect; the summary of each version says what changed.
 """
 
 
-def prepare(db: Session, settings: Settings, operator: User) -> None:
+def prepare(db: Session, settings: Settings, operator: User) -> WorkerRepresentative:
     """Terms first, then the association and its consultation on the pay floors (held
     before the floors are set: the demo loads them next)."""
     service.publish(db, TermsIn(title=TERMS_TITLE, body=terms_body(settings)), actor_id=operator.id)
@@ -77,3 +77,4 @@ def prepare(db: Session, settings: Settings, operator: User) -> None:
         ),
         actor_id=operator.id,
     )
+    return association

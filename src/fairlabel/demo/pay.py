@@ -37,6 +37,9 @@ def pay_settings(first_question_type: str) -> dict[str, object]:
     return {"rates": {"label": label, "review": review}, "estimated_seconds": seconds}
 
 
-def fund_and_activate(db: Session, project: Project, owner: User) -> None:
-    service.fund(db, project, DEMO_BUDGET_MINOR, project.currency, owner.id)
+def fund_and_activate(db: Session, project: Project, owner: User, items: int) -> None:
+    """Enough for every item's labels and reviews twice over (rework, re-reviews)."""
+    per_item = project.overlap * sum(project.rates.values())
+    amount = max(DEMO_BUDGET_MINOR, 2 * items * per_item)
+    service.fund(db, project, amount, project.currency, owner.id)
     project_service.set_status(db, project, ProjectStatus.active)

@@ -4,20 +4,27 @@ from generated data: shape scenes (boxes, with a model's suggested boxes), suppo
 review stage), and assistant replies (pairwise preference, issue labels, a comment).
 Each project is paid above every shipped pay floor and funded before it is activated.
 Platform terms, a workers' association and its consultation on the pay floors come first.
-Seeding twice changes nothing: the second run only reprints the logins."""
+
+With a `history` scale, all of it happens on a simulated clock a month ago, with a fourth
+project (safety reports, a declared content risk), and then the month is lived through
+the services by a simulated workforce (demo/history.py). Seeding twice changes nothing:
+the second run only reprints the logins."""
 
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from fairlabel.assist import service as assist_service
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
+from fairlabel.db import SimulatedClock, simulated_time
 from fairlabel.demo import governance as demo_governance
+from fairlabel.demo import history
 from fairlabel.demo import pay as demo_pay
-from fairlabel.demo.replies import ISSUES, generate_comparisons
+from fairlabel.demo.replies import ISSUES, Comparison, generate_comparisons
+from fairlabel.demo.safety import RISK, ROUTES, SafetyReport, generate_reports
 from fairlabel.demo.scenes import SHAPE_LABELS, Scene, generate_scenes
 from fairlabel.demo.tickets import CATEGORIES, ENTITY_LABELS, PRIORITIES, Ticket, generate_tickets
 from fairlabel.items import service as item_service
@@ -43,10 +50,17 @@ SHAPES_GUIDELINES = """# Shapes: draw a box around every shape
 """
 TICKETS_GUIDELINES = """# Support tickets: triage
 
-1. **Category**: what the customer needs (billing, shipping, account, technical, refund).
-2. **Priority**: how urgent it reads, from 1 (can wait) to 4 (urgent).
-3. **Entities**: mark products, order ids, people, dates and amounts of money.
-   Mark the whole entity and nothing around it.
+## Category
+What the customer needs: billing, shipping, account, technical or refund. A request for
+money back is a refund, even when it is about a charge or a parcel.
+
+## Priority
+How urgent it reads, from 1 (can wait) to 4 (urgent: a security problem, or a customer
+who cannot use what they paid for).
+
+## Entities
+Mark products, order ids, people, dates and amounts of money. Mark the whole entity and
+nothing around it.
 """
 
 
@@ -74,27 +88,80 @@ def seed_demo(
     tickets: int = 120,
     comparisons: int = 40,
     seed: int = 7,
+    history_scale: history.Scale | None = None,
 ) -> list[DemoLogin]:
+    """The demo as of now, or (with `history_scale`) as a month of simulated work left it;
+    the item counts are then those the history needs, leaving work for a newcomer."""
     if org_service.organization_by_slug(db, DEMO_SLUG) is not None:
         return demo_logins()
+    if history_scale is None:
+        _seed(db, settings, Sizes(images, tickets, comparisons), seed)
+        return demo_logins()
+    clock = SimulatedClock(history.start_of(history_scale))
+    with simulated_time(clock):
+        sizes = Sizes(images, **history.items_needed(history_scale))
+        seeded = _seed(db, settings, sizes, seed)
+        history.live(db, settings, seeded, history_scale, clock, seed, DEMO_PASSWORD)
+    return demo_logins()
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """Items per demo project; no safety project without a history."""
+
+    images: int
+    tickets: int
+    comparisons: int
+    reports: int = 0
+
+
+@dataclass(slots=True)
+class Seeded:
+    """What the history works with: the people, the projects by kind, and the true answer
+    of every item (the generators' records, by external id)."""
+
+    organization_id: int
+    owner: User
+    operator: User
+    workers: list[User]
+    association_id: int
+    projects: dict[str, Project] = field(default_factory=dict)
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    reports: dict[str, SafetyReport] = field(default_factory=dict)
+
+
+def _seed(db: Session, settings: Settings, sizes: Sizes, seed: int) -> Seeded:
     organization = org_service.create_organization(db, "Demo Robotics", DEMO_SLUG)
     owner = auth_service.create_user(db, DEMO_OWNER[0], DEMO_PASSWORD, DEMO_OWNER[1])
     org_service.add_member(db, organization.id, owner.email, "owner")
     operator = auth_service.create_user(
         db, DEMO_OPERATOR[0], DEMO_PASSWORD, DEMO_OPERATOR[1], is_operator=True
     )
-    for email, name, country in DEMO_WORKERS:
+    workers = [
         auth_service.create_user(db, email, DEMO_PASSWORD, name, worker_country=country)
-    demo_governance.prepare(db, settings, operator)
-    demo_pay.prepare(db)
-    projects = [
-        _seed_shapes(db, settings, organization.id, owner, images, seed),
-        _seed_tickets(db, organization.id, owner, tickets, seed),
-        _seed_replies(db, organization.id, owner, comparisons, seed),
+        for email, name, country in DEMO_WORKERS
     ]
-    for project in projects:
-        demo_pay.fund_and_activate(db, project, owner)
-    return demo_logins()
+    association = demo_governance.prepare(db, settings, operator)
+    demo_pay.prepare(db)
+    seeded = Seeded(organization.id, owner, operator, workers, association.id)
+    seeded.projects["shapes"] = _seed_shapes(
+        db, settings, organization.id, owner, sizes.images, seed
+    )
+    seeded.projects["tickets"], seeded.tickets = _seed_tickets(
+        db, organization.id, owner, sizes.tickets, seed
+    )
+    seeded.projects["replies"], seeded.comparisons = _seed_replies(
+        db, organization.id, owner, sizes.comparisons, seed
+    )
+    if sizes.reports:
+        seeded.projects["safety"], seeded.reports = _seed_safety(
+            db, organization.id, owner, sizes.reports, seed
+        )
+    counts = {"shapes": sizes.images, "tickets": sizes.tickets, "replies": sizes.comparisons}
+    for kind, project in seeded.projects.items():
+        demo_pay.fund_and_activate(db, project, owner, counts.get(kind, sizes.reports))
+    return seeded
 
 
 def _seed_shapes(
@@ -153,7 +220,9 @@ def _detector_boxes(scene: Scene, rng: random.Random) -> list[dict[str, object]]
     return boxes
 
 
-def _seed_tickets(db: Session, organization_id: int, owner: User, count: int, seed: int) -> Project:
+def _seed_tickets(
+    db: Session, organization_id: int, owner: User, count: int, seed: int
+) -> tuple[Project, dict[str, Ticket]]:
     project = project_service.create_project(
         db,
         ProjectCreate(
@@ -184,18 +253,21 @@ def _seed_tickets(db: Session, organization_id: int, owner: User, count: int, se
             guidelines=TICKETS_GUIDELINES,
             overlap=2,
             workflow=[WorkflowStage(stage="review", sample_rate=0.5)],
+            rework_hours=72,
             gold_rate=0.1,
             **demo_pay.pay_settings("label"),
         ),
         owner,
     )
     rng = random.Random(seed)
-    rows = (
-        (line, _ticket_row(line, ticket, rng))
-        for line, ticket in enumerate(generate_tickets(count, seed), start=1)
-    )
+    truth: dict[str, Ticket] = {}
+    rows = []
+    for line, ticket in enumerate(generate_tickets(count, seed), start=1):
+        row = _ticket_row(line, ticket, rng)
+        truth[str(row["external_id"])] = ticket
+        rows.append((line, row))
     item_service.import_rows(db, project, rows, skip_invalid=False)
-    return project
+    return project, truth
 
 
 GOLD_TICKETS = 8
@@ -242,7 +314,9 @@ wandering off topic.
 """
 
 
-def _seed_replies(db: Session, organization_id: int, owner: User, count: int, seed: int) -> Project:
+def _seed_replies(
+    db: Session, organization_id: int, owner: User, count: int, seed: int
+) -> tuple[Project, dict[str, Comparison]]:
     project = project_service.create_project(
         db,
         ProjectCreate(
@@ -271,15 +345,75 @@ def _seed_replies(db: Session, organization_id: int, owner: User, count: int, se
         ),
         owner,
     )
+    truth: dict[str, Comparison] = {
+        f"reply-{line:03d}": item
+        for line, item in enumerate(generate_comparisons(count, seed), start=1)
+    }
     rows = (
         (
             line,
             {
-                "external_id": f"reply-{line:03d}",
+                "external_id": external_id,
                 "fields": {"messages": item.messages, "responses": item.responses},
             },
         )
-        for line, item in enumerate(generate_comparisons(count, seed), start=1)
+        for line, (external_id, item) in enumerate(truth.items(), start=1)
     )
     item_service.import_rows(db, project, rows, skip_invalid=False)
-    return project
+    return project, truth
+
+
+SAFETY_GUIDELINES = """# Safety reports: who should handle it?
+
+These are accounts of abuse and exploitation written by users. You see them because you
+opted in; you can opt out at any time in your profile, and a daily cap limits how many you
+are given. Take the breaks the workspace offers.
+
+## Urgent safety
+Someone is in danger now, is threatened, controlled or held against their will.
+
+## Account security
+An account was taken over, or someone is being defrauded or pressured into paying.
+
+## Community moderation
+Insults, harassment or images shared without consent, with nobody in immediate danger.
+"""
+
+
+def _seed_safety(
+    db: Session, organization_id: int, owner: User, count: int, seed: int
+) -> tuple[Project, dict[str, SafetyReport]]:
+    project = project_service.create_project(
+        db,
+        ProjectCreate(
+            organization_id=organization_id,
+            name="Safety reports: route to the right team",
+            description="Read a user's report of abuse or exploitation and route it.",
+            questions=[
+                QuestionIn(
+                    name="route",
+                    type="label",
+                    prompt="Who should handle this report?",
+                    settings={"labels": ROUTES},
+                )
+            ],
+            guidelines=SAFETY_GUIDELINES,
+            content_risks=[RISK],
+            exposure_caps={RISK: SAFETY_DAILY_CAP},
+            **demo_pay.pay_settings("label"),
+        ),
+        owner,
+    )
+    truth: dict[str, SafetyReport] = {
+        f"safety-{line:04d}": report for line, report in enumerate(generate_reports(count, seed), 1)
+    }
+    rows = (
+        (line, {"external_id": external_id, "fields": {"text": report.text}})
+        for line, (external_id, report) in enumerate(truth.items(), start=1)
+    )
+    item_service.import_rows(db, project, rows, skip_invalid=False)
+    return project, truth
+
+
+#: Below the operator's default: a project may only lower it.
+SAFETY_DAILY_CAP = 20
