@@ -350,9 +350,12 @@ def demo(
 @clear_errors
 def import_command(
     project_id: Annotated[int, typer.Argument(metavar="PROJECT", help="project id")],
-    path: Annotated[Path, typer.Argument(help="a JSONL, JSON or CSV file, or a media folder")],
+    path: Annotated[
+        Path, typer.Argument(help="a JSONL, JSON, CSV or Parquet file, or a media folder")
+    ],
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="jsonl, json or csv (default: by suffix)")
+        str | None,
+        typer.Option("--format", "-f", help="jsonl, json, csv or parquet (default: by suffix)"),
     ] = None,
     skip_invalid: Annotated[
         bool, typer.Option(help="import the good rows and report the bad ones")
@@ -386,12 +389,41 @@ def _import_file(
     db: Session, project: Project, path: Path, format: str | None, skip_invalid: bool
 ) -> ImportReport:
 
-    fmt = parsing.resolve_format(format or path.suffix.lstrip(".").lower(), None)
+    fmt = _file_format(path, format)
+    if fmt == "parquet":
+        return _import_parquet(db, project, path, skip_invalid)
     with _progress() as progress, path.open("rb") as handle:
         task = progress.add_task(f"importing {path.name}", total=path.stat().st_size)
         chunks = _read_with_progress(handle, lambda n: progress.advance(task, n))
         return item_service.import_rows(
             db, project, parsing.parse(fmt, chunks), skip_invalid=skip_invalid
+        )
+
+
+def _file_format(path: Path, requested: str | None) -> parsing.ImportFormat:
+    try:
+        if requested:
+            return parsing.resolve_format(requested, None)
+        return parsing.format_of_file(path.name)
+    except ValueError:
+        raise ValidationFailed(
+            "the import format is not known",
+            field="--format",
+            value=requested or path.suffix or path.name,
+            expected=f"one of {', '.join(parsing.FORMATS)}, or a file ending in one of them",
+        ) from None
+
+
+def _import_parquet(db: Session, project: Project, path: Path, skip_invalid: bool) -> ImportReport:
+    """Read a batch of rows at a time; the bar counts rows, which the footer gives."""
+    with _progress() as progress, path.open("rb") as handle:
+        task = progress.add_task(f"importing {path.name}", total=parsing.parquet_rows(path))
+        return item_service.import_rows(
+            db,
+            project,
+            parsing.parse("parquet", handle),
+            skip_invalid=skip_invalid,
+            on_progress=lambda rows: progress.update(task, completed=rows),
         )
 
 

@@ -3,6 +3,10 @@
 Each item carries, per question, the consensus answer, its confidence, how many annotators
 answered and agreed, the method, and whether a human confirmed a model's suggestion (see
 quality.service); a question without consensus yet is null (JSONL) or empty cells (CSV).
+A pairwise question adds `chosen` and `rejected` (the preference pair's candidate ids, null
+unless the consensus picked a side) and `share` (the annotators behind the consensus choice,
+its tally being the answer's `votes`): preference pairs are the rows with `chosen` set and a
+`share` above the user's bar. CoNLL comes from the span consensus (formats.conll).
 Items are read in keyset pages within one read transaction, so memory stays flat."""
 
 import csv

@@ -34,6 +34,7 @@ _IMPORT_BODY: dict[str, Any] = {
             "application/x-ndjson": _BINARY,
             "application/json": _BINARY,
             "text/csv": _BINARY,
+            "application/vnd.apache.parquet": _BINARY,
         },
     }
 }
@@ -77,16 +78,21 @@ def import_items(
     format_: Annotated[ImportFormat | None, Query(alias="format")] = None,
     skip_invalid: bool = False,
 ) -> ImportReport:
-    """Import the request body (JSONL, a JSON array, or CSV), upserting by external_id."""
+    """Import the request body (JSONL, a JSON array, CSV or Parquet), upserting by
+    external_id; conversations (OpenAI `messages`, ShareGPT `conversations`) are checked and
+    stored as `fields.messages`."""
     with database.session(write=False) as read:
         policies.manage_project(principal, projects_service.get_project(read, project_id))
     fmt = _import_format(format_, request.headers.get("content-type"))
     transfer.refuse_declared_size(request, settings.max_upload_bytes)
     chunks = transfer.body_chunks(request, settings.max_upload_bytes)
-    if database.is_sqlite:
-        chunks = transfer.spooled(chunks)
+    body: parsing.ByteSource = chunks
+    if fmt == "parquet":
+        body = transfer.spool(chunks)
+    elif database.is_sqlite:
+        body = transfer.spooled(chunks)
     project = projects_service.get_project(db, project_id)  # the write transaction starts here
-    rows = parsing.parse(fmt, chunks)
+    rows = parsing.parse(fmt, body, batch_rows=settings.import_batch_rows)
     return service.import_rows(
         db, project, rows, skip_invalid=skip_invalid, batch_rows=settings.import_batch_rows
     )
@@ -100,8 +106,8 @@ def _import_format(requested: ImportFormat | None, content_type: str | None) -> 
             "the import format is not known",
             field="format",
             value=exc.args[0] if exc.args else None,
-            expected="format=jsonl, json or csv, or a Content-Type of "
-            "application/x-ndjson, application/json or text/csv",
+            expected="format=jsonl, json, csv or parquet, or a Content-Type of "
+            "application/x-ndjson, application/json, text/csv or application/vnd.apache.parquet",
         ) from None
 
 
