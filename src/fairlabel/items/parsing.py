@@ -1,9 +1,11 @@
-"""Streaming parsers for item files: JSONL, JSON (one top-level array) and CSV.
+"""Streaming parsers for item files: JSONL, JSON (one top-level array), CSV and Parquet.
 
 Each parser takes a binary stream (a file object or an iterator of byte chunks), so an HTTP
 upload is parsed as it arrives and memory stays bounded by the largest record. It yields
 `(line, record)` pairs or `RowError` values; a file whose structure is broken beyond one row
-(unclosed JSON array, bad CSV quoting, invalid UTF-8 in JSON or CSV) raises `ParseError`."""
+(unclosed JSON array, bad CSV quoting, invalid UTF-8 in JSON or CSV, a Parquet file that is
+not one) raises `ParseError`. Parquet keeps its footer at the end, so it is read from a
+seekable file, a batch of rows at a time, and its "line" is the 1-based row number."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -21,13 +25,14 @@ import orjson
 
 from fairlabel.errors import shorten
 
-ImportFormat = Literal["jsonl", "json", "csv"]
-FORMATS: tuple[ImportFormat, ...] = ("jsonl", "json", "csv")
+ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
+FORMATS: tuple[ImportFormat, ...] = ("jsonl", "json", "csv", "parquet")
 ByteSource = BinaryIO | Iterable[bytes]
 
 CHUNK_BYTES = 256 * 1024
 MAX_RECORD_BYTES = 32 * 1024 * 1024
 """Largest single record (JSONL line, JSON element, CSV row): bounds the parser's memory."""
+PARQUET_BATCH_ROWS = 5000
 
 _CONTENT_TYPES: dict[str, ImportFormat] = {
     "application/x-ndjson": "jsonl",
@@ -39,6 +44,9 @@ _CONTENT_TYPES: dict[str, ImportFormat] = {
     "text/json": "json",
     "text/csv": "csv",
     "application/csv": "csv",
+    "application/vnd.apache.parquet": "parquet",
+    "application/x-parquet": "parquet",
+    "application/parquet": "parquet",
 }
 
 _EXTENSIONS: dict[str, ImportFormat] = {
@@ -46,6 +54,8 @@ _EXTENSIONS: dict[str, ImportFormat] = {
     "ndjson": "jsonl",
     "json": "json",
     "csv": "csv",
+    "parquet": "parquet",
+    "pq": "parquet",
 }
 
 # CSV text fields may be whole documents; the module default (128 KiB) would reject them.
@@ -117,9 +127,16 @@ def format_of_file(name: str) -> ImportFormat:
 
 
 def parse(
-    fmt: ImportFormat, source: ByteSource, max_record_bytes: int = MAX_RECORD_BYTES
+    fmt: ImportFormat,
+    source: ByteSource,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    *,
+    batch_rows: int = PARQUET_BATCH_ROWS,
 ) -> Iterator[Entry]:
-    """Rows of `source` in the given format, parsed as its bytes arrive."""
+    """Rows of `source` in the given format, parsed as its bytes arrive (Parquet: a batch
+    of `batch_rows` rows at a time)."""
+    if fmt == "parquet":
+        return parse_parquet(source, batch_rows)
     parsers: dict[str, Callable[[ByteSource, int], Iterator[Entry]]] = {
         "jsonl": parse_jsonl,
         "json": parse_json,
@@ -483,3 +500,81 @@ def parse_csv(source: ByteSource, max_record_bytes: int = MAX_RECORD_BYTES) -> I
         raise ParseError(
             reader.line_num + 1, "the file is not valid UTF-8", expected="UTF-8 text"
         ) from exc
+
+
+# --- Parquet -------------------------------------------------------------------------------
+
+
+def parse_parquet(source: ByteSource, batch_rows: int = PARQUET_BATCH_ROWS) -> Iterator[Entry]:
+    """Each row as a record (columns are its keys, structs and lists become objects and
+    lists), read a batch at a time so memory holds one batch, never the file. The stream
+    is closed once read; one that cannot seek is first copied to a temporary file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    handle = _seekable(source)
+    row = 1
+    try:
+        try:
+            # pre_buffer would read every row group's pages before the first batch.
+            parquet = pq.ParquetFile(handle, pre_buffer=False)
+        except (pa.ArrowException, OSError) as exc:
+            raise ParseError(
+                None, f"not a Parquet file: {exc}", expected="a Parquet file"
+            ) from None
+        for records in _batches(parquet.iter_batches(batch_size=max(1, batch_rows)), row):
+            for record in records:
+                yield row, record
+                row += 1
+    finally:
+        handle.close()
+
+
+def parquet_rows(path: str | os.PathLike[str]) -> int | None:
+    """The row count a Parquet file's footer gives, for a progress bar; None when the file is
+    not readable as Parquet (the import then says why)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        rows: int = pq.read_metadata(path).num_rows
+    except (pa.ArrowException, OSError):
+        return None
+    return rows
+
+
+def _batches(batches: Iterator[Any], first_row: int) -> Iterator[list[dict[str, Any]]]:
+    """Each batch's rows, a broken batch (a corrupt page, text that is not UTF-8) as a
+    ParseError naming the first row it holds."""
+    import pyarrow as pa
+
+    while True:
+        try:
+            records: list[dict[str, Any]] = next(batches).to_pylist()
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+            raise ParseError(
+                first_row,
+                f"the Parquet file cannot be read from here: {exc}",
+                expected="a complete Parquet file with UTF-8 text",
+            ) from None
+        yield records
+        first_row += len(records)
+
+
+def _seekable(source: ByteSource) -> BinaryIO:
+    seekable = getattr(source, "seekable", None)
+    if seekable is not None and seekable():
+        return source  # type: ignore[return-value]
+    copy = tempfile.TemporaryFile()  # noqa: SIM115 (closed by parse_parquet)
+    try:
+        read = getattr(source, "read", None)
+        chunks: Iterable[bytes] = iter(partial(read, CHUNK_BYTES), b"") if read else source
+        for chunk in chunks:
+            copy.write(chunk)
+        copy.seek(0)
+    except BaseException:
+        copy.close()
+        raise
+    return copy

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from fairlabel.items import conversations
 from fairlabel.items.parsing import RowError
 
 MAX_EXTERNAL_ID = 512
@@ -23,7 +24,8 @@ _NO_META: dict[str, Any] = {}  # shared and never mutated
 
 def prepare_row(line: int, record: Any) -> PreparedRow | RowError:
     """Check one record's shape; a record without `fields` takes all its keys but
-    external_id, meta and priority as its fields."""
+    external_id, meta and priority as its fields. A conversation (OpenAI `messages` or
+    ShareGPT `conversations`) is checked and stored as `messages`."""
     if type(record) is not dict:
         return RowError(line, "row", record, "a JSON object", "the row is not an object")
     fields = record.get("fields", _MISSING)
@@ -43,6 +45,10 @@ def prepare_row(line: int, record: Any) -> PreparedRow | RowError:
         return RowError(
             line, "fields", fields, "an object with at least one field", "the row has no fields"
         )
+    if conversations.has_conversation(fields):
+        fields = conversations.normalise(line, fields)
+        if type(fields) is RowError:
+            return fields
     meta = record.get("meta")
     if meta is None:
         meta = _NO_META

@@ -63,11 +63,21 @@ def spooled(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Receive the whole body now, then replay it. On SQLite an import holds the database's
     one write lock while it reads rows: spooling first means a slow upload keeps everyone
     else waiting only for the time the rows take to write, not for the network."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the replay)
-    for chunk in chunks:
-        spool.write(chunk)
-    spool.seek(0)
-    return _replay(spool)
+    return _replay(spool(chunks))
+
+
+def spool(chunks: Iterator[bytes]) -> tempfile.SpooledTemporaryFile[bytes]:
+    """The whole body in a seekable file, at its start: for a Parquet upload, whose footer
+    comes last, and so before the write transaction starts on any database."""
+    body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (the reader closes it)
+    try:
+        for chunk in chunks:
+            body.write(chunk)
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    return body
 
 
 def _replay(spool: tempfile.SpooledTemporaryFile[bytes]) -> Iterator[bytes]:
