@@ -101,8 +101,9 @@ REVIEW_SECONDS = 25
 MARGIN, SPARE = 1.3, 40
 #: The chance in a task of giving it back unanswered, or of leaving it with a draft.
 GIVE_BACK, WALK_AWAY = 0.01, 0.01
-#: A reviewer misreads right work this often; a worker appeals a rightful rejection this often.
-MISREAD, STUBBORN = 0.015, 0.1
+#: One verdict in MISREAD_EVERY on right work misreads it (a wrongful rejection, which its
+#: worker appeals); a worker appeals a rightful rejection with the chance STUBBORN.
+MISREAD_EVERY, STUBBORN = 60, 0.1
 RATE_SHARE, FEEDBACK_SHARE = 0.05, 0.01
 #: A server sweeps every few minutes (pay_sweep_seconds); the history every six hours, which
 #: changes only how soon after a deadline its pay or appeal is settled.
@@ -168,6 +169,7 @@ class History:
         self.inbox: dict[int, list[Rejection]] = defaultdict(list)
         self.appealed: dict[int, Rejection] = {}
         self.tally: Counter[str] = Counter()
+        self.verdicts = 0
 
     # --- a worker's session ---------------------------------------------------------------
 
@@ -268,7 +270,8 @@ class History:
         answers: Answers,
     ) -> None:
         fault = work.fault(external_id, answers)
-        wrongful = fault is None and self.rng.random() < MISREAD
+        self.verdicts += 1
+        wrongful = fault is None and self.verdicts % MISREAD_EVERY == 0
         if wrongful:
             fault = work.misread(external_id, answers, self.rng)
         if fault is None:

@@ -46,10 +46,11 @@ COUNTRIES = (
 )
 LANGUAGES = dict(COUNTRIES)
 EMAIL = "worker{number:04d}@sim.demo.fairlabel.org"
-#: Every this many workers of a country, one reviews too (at least one per country).
+#: Of each country's workers in turn, the first of every REVIEWER_EVERY reviews too, and the
+#: second of every OPT_IN_EVERY opts into the safety reports' content risk: the same mix in
+#: every country, whatever the scale.
 REVIEWER_EVERY = 8
-#: Share of workers who opt into the safety reports' content risk.
-OPT_IN_SHARE = 0.3
+OPT_IN_EVERY = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ def recruit(
         worker = workforce.get_worker(db, user.id)
         country = worker.country or places[0][0]
         rank = seen[country] = seen.get(country, -1) + 1
-        person = _person(rng, user, country, reviewer=rank % REVIEWER_EVERY == 0)
+        person = _person(rng, user, country, rank)
         profile = ProfileIn(
             country=country,
             languages=list(LANGUAGES.get(country, ("en",))),
@@ -124,7 +125,7 @@ def _account(db: Session, number: int, country: str, password_hash: str) -> User
     return user
 
 
-def _person(rng: random.Random, user: User, country: str, *, reviewer: bool) -> Person:
+def _person(rng: random.Random, user: User, country: str, rank: int) -> Person:
     """Habits drawn in narrow bands: the history must not hand one country slower or
     sloppier workers than another, or the equity check would measure the draw."""
     days = rng.sample(range(7), rng.choice((2, 3, 3, 4)))
@@ -133,8 +134,8 @@ def _person(rng: random.Random, user: User, country: str, *, reviewer: bool) -> 
         country=country,
         speed=rng.uniform(0.7, 0.8),
         accuracy=rng.uniform(0.97, 0.995),
-        reviewer=reviewer,
-        opted_in=rng.random() < OPT_IN_SHARE,
+        reviewer=rank % REVIEWER_EVERY == 0,
+        opted_in=rank % OPT_IN_EVERY == 1,
         weekdays=frozenset(days),
         starts=timedelta(hours=rng.uniform(6, 16)),
     )
