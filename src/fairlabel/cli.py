@@ -38,7 +38,7 @@ from fairlabel.demo.seed import seed_demo
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
 from fairlabel.exports import aggregated as aggregated_export
 from fairlabel.exports import service as export_service
-from fairlabel.formats import ExportRecord, RecordSource, get_format
+from fairlabel.formats import ExportProject, ExportRecord, RecordSource, get_format
 from fairlabel.items import parsing
 from fairlabel.items import service as item_service
 from fairlabel.items.schemas import ImportReport
@@ -235,40 +235,48 @@ def export_command(
             f"({', '.join(aggregated_export.VARIANTS)})"
         ),
     ] = False,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            help="yolo, voc: a seeded split of the images, e.g. train:0.7,val:0.2,test:0.1 "
+            "(yolo's default is train:0.8,val:0.2)"
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="the split's seed (0 by default)")] = None,
+    include_media: Annotated[
+        bool, typer.Option(help="coco, yolo, voc: the stored image files in the zip too")
+    ] = False,
 ) -> None:
     """Export a project's items and annotations, streamed with constant memory."""
-    if aggregated:
-        _export_aggregated(project_id, format, output)
-        return
-    fmt = get_format(format)
     database = Database(Settings())
     try:
         with database.session(write=False) as db:
             project = project_service.get_project(db, project_id)
-            info = export_service.describe_project(db, project)
-            total = export_service.item_count(db, project_id) * fmt.passes
-        fmt.check_project(info)
-        source = export_service.record_source(database, project_id, project.overlap)
-        with _progress() as progress:
-            task = progress.add_task(f"exporting {format}", total=total or None)
-            counted = _counting(source, lambda: progress.advance(task))
-            written = _write_chunks(fmt.chunks(info, counted), output)
+            options = export_service.export_options(
+                db, database, project, split=split, seed=seed, include_media=include_media
+            )
+            info = export_service.describe_project(db, project, options)
+            total = export_service.item_count(db, project_id)
+        if aggregated:
+            variant = aggregated_export.variant(format)
+            written = _write_chunks(variant.export(info, database), output)
+        else:
+            written = _export_plain(database, info, project.overlap, format, total, output)
     finally:
         database.dispose()
     console.print(f"wrote [bold]{output}[/bold] ({written:,} bytes)")
 
 
-def _export_aggregated(project_id: int, format: str, output: Path) -> None:
-    variant = aggregated_export.variant(format)
-    database = Database(Settings())
-    try:
-        with database.session(write=False) as db:
-            info = export_service.describe_project(db, project_service.get_project(db, project_id))
-        records = aggregated_export.records(database, project_id)
-        written = _write_chunks(variant.chunks(info, records), output)
-    finally:
-        database.dispose()
-    console.print(f"wrote [bold]{output}[/bold] ({written:,} bytes)")
+def _export_plain(
+    database: Database, info: ExportProject, overlap: int, format: str, items: int, output: Path
+) -> int:
+    fmt = get_format(format)
+    fmt.check_project(info)
+    source = export_service.record_source(database, info.id, overlap)
+    with _progress() as progress:
+        task = progress.add_task(f"exporting {format}", total=items * fmt.passes or None)
+        counted = _counting(source, lambda: progress.advance(task))
+        return _write_chunks(fmt.chunks(info, counted), output)
 
 
 def _counting(source: RecordSource, tick: Callable[[], None]) -> RecordSource:
@@ -286,10 +294,14 @@ def _write_chunks(chunks: Iterator[bytes], output: Path) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     written = 0
-    with partial.open("wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
-            written += len(chunk)
+    try:
+        with partial.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+                written += len(chunk)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(output)
     return written
 

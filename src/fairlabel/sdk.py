@@ -295,11 +295,27 @@ class Client:
         return result
 
     # --- export ------------------------------------------------------------------------
-    def export(self, project_id: int, format: str, destination: str | Path | IO[bytes]) -> int:
-        """Stream an export to a path or binary file; returns the number of bytes written."""
-        with self._http.stream(
-            "GET", f"/projects/{project_id}/export", params={"format": format}
-        ) as response:
+    def export(
+        self,
+        project_id: int,
+        format: str,
+        destination: str | Path | IO[bytes],
+        *,
+        aggregated: bool = False,
+        split: str | None = None,
+        seed: int | None = None,
+        include_media: bool = False,
+    ) -> int:
+        """Stream an export to a path or binary file; returns the number of bytes written.
+        aggregated: the consensus, one answer (or one box or polygon) each; split (yolo, voc:
+        "train:0.8,val:0.2"), seed and include_media (coco, yolo, voc) as the API takes them."""
+        params: dict[str, Any] = {"format": format}
+        if aggregated:
+            params["aggregated"] = "true"
+        if include_media:
+            params["include_media"] = "true"
+        params |= {k: v for k, v in (("split", split), ("seed", seed)) if v is not None}
+        with self._http.stream("GET", f"/projects/{project_id}/export", params=params) as response:
             if response.status_code >= 400:
                 response.read()
                 raise ApiError(response.status_code, _json_or_empty(response))

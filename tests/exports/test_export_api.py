@@ -1,6 +1,7 @@
 """Exports through the real API, of work done through the real queue: every format reads back
 with the tools its users have (pycocotools, zipfile, XML), and bad requests get clear 4xx."""
 
+import csv
 import io
 import json
 import zipfile
@@ -55,12 +56,12 @@ def test_coco_boxes_and_polygons_round_trip_through_pycocotools(
     coco = _coco(streets, tmp_path)
     images = {image["file_name"]: image for image in coco.loadImgs(coco.getImgIds())}
     assert {name: (i["width"], i["height"]) for name, i in images.items()} == {
-        "street-1.png": (640, 480),
-        "street-2.png": (800, 600),
-        "street-3.png": (320, 240),
+        "streets/street-1.png": (640, 480),
+        "streets/street-2.png": (800, 600),
+        "streets/street-3.png": (320, 240),
     }
     assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["cat", "dog", "road"]
-    found = coco.loadAnns(coco.getAnnIds(imgIds=[images["street-1.png"]["id"]]))
+    found = coco.loadAnns(coco.getAnnIds(imgIds=[images["streets/street-1.png"]["id"]]))
     boxes = {coco.loadCats(a["category_id"])[0]["name"]: a for a in found}
     for box in (CAT, DOG):
         assert boxes[box["label"]]["bbox"] == [box["x"], box["y"], box["width"], box["height"]]
@@ -86,25 +87,36 @@ def _zip(built: Built, fmt: str) -> zipfile.ZipFile:
     return archive
 
 
-def test_yolo_zip_has_normalised_boxes_per_image(streets: Built) -> None:
+def _label_files(archive: zipfile.ZipFile) -> dict[str, str]:
+    rows = csv.DictReader(io.StringIO(archive.read("files.csv").decode()))
+    return {row["external_id"]: row["label_file"] for row in rows}
+
+
+def test_yolo_zip_has_normalised_outlines_per_image(streets: Built) -> None:
+    """The project has a polygon question, so every line is an outline, boxes as corners."""
     archive = _zip(streets, "yolo")
     assert archive.read("classes.txt") == b"cat\ndog\nroad\n"
-    lines = [line.split() for line in archive.read("labels/street-1.txt").decode().splitlines()]
-    expected = {
-        "0": [(10.5 + 50) / 640, (20.25 + 25.0625) / 480, 100 / 640, 50.125 / 480],
-        "1": [(300 + 20.25) / 640, (200 + 40) / 480, 40.5 / 640, 80 / 480],
-        "2": [20 / 640, 15 / 480, 40 / 640, 30 / 480],
+    labels = _label_files(archive)
+    lines = [line.split() for line in archive.read(labels["street-1"]).decode().splitlines()]
+    corners = {
+        "0": (10.5, 20.25, 110.5, 70.375),
+        "1": (300, 200, 340.5, 280),
     }
+    expected = {
+        cls: [x0 / 640, y0 / 480, x1 / 640, y0 / 480, x1 / 640, y1 / 480, x0 / 640, y1 / 480]
+        for cls, (x0, y0, x1, y1) in corners.items()
+    }
+    expected["2"] = [0, 0, 40 / 640, 0, 40 / 640, 30 / 480]
     assert sorted(line[0] for line in lines) == ["0", "1", "2"]
     for cls, *values in lines:
         assert [float(v) for v in values] == pytest.approx(expected[cls], abs=1e-6)
-    assert archive.read("labels/street-2.txt") == archive.read("labels/street-3.txt") == b""
+    assert archive.read(labels["street-2"]) == archive.read(labels["street-3"]) == b""
 
 
 def test_voc_zip_has_one_xml_per_image(streets: Built) -> None:
     archive = _zip(streets, "voc")
-    root = ElementTree.fromstring(archive.read("Annotations/street-1.xml"))
-    assert root.findtext("filename") == "street-1.png"
+    root = ElementTree.fromstring(archive.read("Annotations/streets/street-1.xml"))
+    assert root.findtext("filename") == "streets/street-1.png"
     assert (root.findtext("size/width"), root.findtext("size/height")) == ("640", "480")
     boxes = {
         obj.findtext("name"): [
@@ -113,12 +125,12 @@ def test_voc_zip_has_one_xml_per_image(streets: Built) -> None:
         for obj in root.iter("object")
     }
     assert boxes == {
-        "cat": ["10.5", "20.25", "110.5", "70.375"],
-        "dog": ["300", "200", "340.5", "280"],
-        "road": ["0", "0", "40", "30"],
+        "cat": ["11", "21", "110", "70"],
+        "dog": ["301", "201", "340", "280"],
+        "road": ["1", "1", "40", "30"],
     }
     stems = archive.read("ImageSets/Main/default.txt").decode().split()
-    assert stems == ["street-1", "street-2", "street-3"]
+    assert stems == ["streets/street-1", "streets/street-2", "streets/street-3"]
 
 
 def test_jsonl_has_every_item_every_annotation_and_status(streets: Built) -> None:

@@ -13,7 +13,7 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
 import orjson
@@ -22,12 +22,25 @@ from sqlalchemy.orm import Session
 
 from fairlabel.db import Database
 from fairlabel.errors import ValidationFailed
+from fairlabel.exports.aggregated_images import bounded, consensus_objects
 from fairlabel.exports.service import PAGE_SIZE
 from fairlabel.formats import conll
-from fairlabel.formats.base import ExportProject, exportable_questions, rechunk
+from fairlabel.formats.base import (
+    ExportOptions,
+    ExportProject,
+    exportable_questions,
+    rechunk,
+    refuse_option,
+)
+from fairlabel.formats.images import AGGREGATED, ImageFormat
 from fairlabel.formats.registry import get_format
 from fairlabel.models import Consensus, Item
-from fairlabel.quality.service import QuestionContext, consensus_columns, decoded
+from fairlabel.quality.service import (
+    QuestionContext,
+    consensus_columns,
+    counted_answers,
+    decoded,
+)
 from fairlabel.questions.base import one_of
 
 ITEMS = cast(Table, Item.__table__)
@@ -43,32 +56,35 @@ class AggregatedRecord:
     fields: dict[str, Any]
     meta: dict[str, Any]
     consensus: dict[str, dict[str, Any]]
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    """The answers the consensus counted, read only for a variant that asks (reads_answers)."""
 
 
 class Records(Iterable[AggregatedRecord]):
     """Each iteration reads the project afresh, so a variant may make two passes (CoNLL checks
     every span before it writes)."""
 
-    def __init__(self, database: Database, project_id: int) -> None:
+    def __init__(self, database: Database, project_id: int, with_answers: bool = False) -> None:
         self.database, self.project_id = database, project_id
+        self.with_answers = with_answers
 
     def __iter__(self) -> Iterator[AggregatedRecord]:
-        return _read(self.database, self.project_id)
+        return _read(self.database, self.project_id, self.with_answers)
 
 
-def records(database: Database, project_id: int) -> Records:
-    return Records(database, project_id)
+def records(database: Database, project_id: int, *, with_answers: bool = False) -> Records:
+    return Records(database, project_id, with_answers)
 
 
-def _read(database: Database, project_id: int) -> Iterator[AggregatedRecord]:
+def _read(database: Database, project_id: int, with_answers: bool) -> Iterator[AggregatedRecord]:
     with database.session(write=False) as db:
         last = 0
-        while page := _page(db, project_id, last):
+        while page := _page(db, project_id, last, with_answers):
             yield from page
             last = page[-1].item_id
 
 
-def _page(db: Session, project_id: int, after: int) -> list[AggregatedRecord]:
+def _page(db: Session, project_id: int, after: int, with_answers: bool) -> list[AggregatedRecord]:
     items = db.execute(
         select(ITEMS.c.id, ITEMS.c.external_id, ITEMS.c.fields, ITEMS.c.meta)
         .where(ITEMS.c.project_id == project_id, ITEMS.c.id > after)
@@ -85,9 +101,15 @@ def _page(db: Session, project_id: int, after: int) -> list[AggregatedRecord]:
     for row in db.execute(query):
         values = decoded(row)
         consensus.setdefault(values.pop("item_id"), {})[values.pop("question")] = values
+    answers = counted_answers(db, project_id, items[0].id, items[-1].id) if with_answers else {}
     return [
         AggregatedRecord(
-            item.id, item.external_id, item.fields, item.meta, consensus.get(item.id, {})
+            item.id,
+            item.external_id,
+            item.fields,
+            item.meta,
+            consensus.get(item.id, {}),
+            answers.get(item.id, []),
         )
         for item in items
     ]
@@ -97,9 +119,27 @@ class AggregatedVariant:
     name: ClassVar[str]
     media_type: ClassVar[str]
     extension: ClassVar[str]
+    reads_answers: ClassVar[bool] = False
+
+    def export(self, project: ExportProject, database: Database) -> Iterator[bytes]:
+        """Checks the request first, so that a bad one is a 422 before streaming starts."""
+        self.check_options(project.options)
+        source = records(database, project.id, with_answers=self.reads_answers)
+        return self.chunks(project, source)
 
     def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
         raise NotImplementedError
+
+    def check_options(self, options: ExportOptions) -> None:
+        """Only the image variants take a split or media."""
+        if options.split is not None or options.seed is not None:
+            field = "split" if options.split is not None else "seed"
+            refuse_option(self.name, field, options.split or options.seed, "yolo or voc")
+        if options.include_media:
+            refuse_option(self.name, "include_media", True, "coco, yolo or voc")
+
+    def content_type(self, project: ExportProject) -> str:
+        return self.media_type
 
     def filename(self, project: ExportProject) -> str:
         """The plain format's download name with "-aggregated" before the extension."""
@@ -213,8 +253,60 @@ def _csv_line(row: list[Any]) -> bytes:
     return buffer.getvalue().encode()
 
 
+class AggregatedImages(AggregatedVariant):
+    """COCO, YOLO or VOC from the consensus, written by the plain format itself: one box or
+    polygon per object, scored by the share of annotators who drew it."""
+
+    reads_answers = True
+
+    @property
+    def plain(self) -> ImageFormat:
+        return cast(ImageFormat, get_format(self.name))
+
+    def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
+        plain = self.plain
+        plain.check_project(project)
+        return plain.image_chunks(project, bounded(source), consensus_objects(project), AGGREGATED)
+
+    def check_options(self, options: ExportOptions) -> None:
+        self.plain.check_options(options)
+
+    def content_type(self, project: ExportProject) -> str:
+        return self.plain.content_type(project)
+
+    def filename(self, project: ExportProject) -> str:
+        plain = self.plain.filename(project)
+        return plain.replace(f"-{self.name}.", f"-{self.name}-aggregated.")
+
+
+class AggregatedCoco(AggregatedImages):
+    name = "coco"
+    media_type = "application/json"
+    extension = ".json"
+
+
+class AggregatedYolo(AggregatedImages):
+    name = "yolo"
+    media_type = "application/zip"
+    extension = ".zip"
+
+
+class AggregatedVoc(AggregatedImages):
+    name = "voc"
+    media_type = "application/zip"
+    extension = ".zip"
+
+
 VARIANTS: dict[str, AggregatedVariant] = {
-    v.name: v for v in (AggregatedJsonl(), AggregatedCsv(), AggregatedConll())
+    v.name: v
+    for v in (
+        AggregatedJsonl(),
+        AggregatedCsv(),
+        AggregatedConll(),
+        AggregatedCoco(),
+        AggregatedYolo(),
+        AggregatedVoc(),
+    )
 }
 
 

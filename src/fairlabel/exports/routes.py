@@ -48,26 +48,39 @@ def export_project(
         description="one consensus answer per item and question "
         f"({', '.join(aggregated_export.VARIANTS)})",
     ),
+    split: str | None = Query(
+        default=None,
+        description="yolo, voc: a seeded split of the images, e.g. train:0.8,val:0.2 or "
+        "train:0.7,val:0.2,test:0.1 (yolo's default is train:0.8,val:0.2)",
+    ),
+    seed: int | None = Query(default=None, description="the split's seed (0 by default)"),
+    include_media: bool = Query(
+        default=False,
+        description="coco, yolo, voc: the stored image files in the zip too, so it trains alone",
+    ),
 ) -> StreamingResponse:
     project = project_service.get_project(db, project_id)
     policies.read_project_data(principal, project)
+    options = service.export_options(
+        db, database, project, split=split, seed=seed, include_media=include_media
+    )
+    info = service.describe_project(db, project, options)
     if aggregated:
-        return _aggregated_export(service.describe_project(db, project), database, format)
+        return _aggregated_export(info, database, format)
     fmt = get_format(format)
-    info = service.describe_project(db, project)
     fmt.check_project(info)
     source = service.record_source(database, project.id, project.overlap)
     headers = {"Content-Disposition": f'attachment; filename="{fmt.filename(info)}"'}
     body = _in_thread_pool(fmt.chunks(info, source))
-    return StreamingResponse(body, media_type=fmt.media_type, headers=headers)
+    return StreamingResponse(body, media_type=fmt.content_type(info), headers=headers)
 
 
 def _aggregated_export(info: ExportProject, database: Database, format: str) -> StreamingResponse:
     variant = aggregated_export.variant(format)
-    chunks = variant.chunks(info, aggregated_export.records(database, info.id))
+    chunks = variant.export(info, database)
     headers = {"Content-Disposition": f'attachment; filename="{variant.filename(info)}"'}
     body = _in_thread_pool(chunks)
-    return StreamingResponse(body, media_type=variant.media_type, headers=headers)
+    return StreamingResponse(body, media_type=variant.content_type(info), headers=headers)
 
 
 async def _in_thread_pool(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

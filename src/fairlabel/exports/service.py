@@ -6,28 +6,36 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fairlabel.db import Database, utcnow
+from fairlabel.errors import ValidationFailed
 from fairlabel.formats.base import (
     ExportAnnotation,
+    ExportOptions,
     ExportProject,
     ExportQuestion,
     ExportRecord,
     JsonObject,
+    MediaStore,
     RecordSource,
 )
-from fairlabel.models import Annotation, Item, Project
+from fairlabel.formats.split import check_seed, parse_split
+from fairlabel.items.media import media_path
+from fairlabel.models import Annotation, Item, Media, Project
 
 PAGE_SIZE = 5000
 """Items per round trip: large enough that round trips cost nothing, small enough that a
 page's records stay a few megabytes."""
 
 
-def describe_project(db: Session, project: Project) -> ExportProject:
+def describe_project(
+    db: Session, project: Project, options: ExportOptions | None = None
+) -> ExportProject:
     return ExportProject(
         id=project.id,
         name=project.name,
@@ -35,7 +43,52 @@ def describe_project(db: Session, project: Project) -> ExportProject:
         questions=[ExportQuestion(q.name, q.type, dict(q.settings)) for q in project.questions],
         exported_at=utcnow(),
         guideline_version=project.guideline_version,
+        options=options or ExportOptions(),
     )
+
+
+def export_options(
+    db: Session,
+    database: Database,
+    project: Project,
+    *,
+    split: str | None = None,
+    seed: int | None = None,
+    include_media: bool = False,
+) -> ExportOptions:
+    """The options of an export request, checked before anything is streamed: a bad split or
+    seed, or media asked of a project that stores none, is a 422 and writes nothing."""
+    checked_seed = None if seed is None else check_seed(seed)
+    parsed = None if split is None else parse_split(split, checked_seed or 0)
+    if include_media and not _has_media(db, project.id):
+        raise ValidationFailed(
+            f"project {project.name!r} stores no media files: its images are URLs only",
+            field="include_media",
+            value=True,
+            expected="a project with imported media files, or include_media=false",
+        )
+    media = media_store(database, project.id) if include_media else None
+    return ExportOptions(parsed, checked_seed, include_media, media)
+
+
+def _has_media(db: Session, project_id: int) -> bool:
+    found = db.scalar(select(Media.id).where(Media.project_id == project_id).limit(1))
+    return found is not None
+
+
+def media_store(database: Database, project_id: int) -> MediaStore:
+    """Looks each hash up among the project's own media, so that an item whose fields name
+    another project's file never copies it into this project's export."""
+
+    def stored(sha256: str) -> Path | None:
+        with database.session(write=False) as db:
+            owned = db.scalar(
+                select(Media.id).where(Media.project_id == project_id, Media.sha256 == sha256)
+            )
+        path = media_path(database.settings, sha256)
+        return path if owned is not None and path.is_file() else None
+
+    return stored
 
 
 def item_status(submitted: int, taken: int, overlap: int) -> str:

@@ -167,9 +167,9 @@ class ExportFormat:
         """Formats without images take no split and no media."""
         if options.split is not None or options.seed is not None:
             field = "split" if options.split is not None else "seed"
-            refuse_option(self, field, options.split or options.seed, "yolo or voc")
+            refuse_option(self.name, field, options.split or options.seed, "yolo or voc")
         if options.include_media:
-            refuse_option(self, "include_media", True, "coco, yolo or voc")
+            refuse_option(self.name, "include_media", True, "coco, yolo or voc")
 
     def content_type(self, project: ExportProject) -> str:
         """The file's media type; a format may answer a zip for some options."""
@@ -185,12 +185,12 @@ class ExportFormat:
         return f"{stem or f'project-{project.id}'}-{self.name}{self.extension_for(project)}"
 
 
-def refuse_option(fmt: ExportFormat, field: str, value: Any, formats: str) -> NoReturn:
+def refuse_option(format: str, field: str, value: Any, formats: str) -> NoReturn:
     raise ValidationFailed(
-        f"format {fmt.name!r} takes no {field}",
+        f"format {format!r} takes no {field}",
         field=field,
         value=value.describe() if isinstance(value, Split) else value,
-        expected=f"no {field} for {fmt.name}, or one of the formats that take it: {formats}",
+        expected=f"no {field} for {format}, or one of the formats that take it: {formats}",
     )
 
 

@@ -310,7 +310,7 @@ class ImageFormat(ExportFormat):
 
     def check_options(self, options: ExportOptions) -> None:
         if options.split is not None and not self.takes_split:
-            refuse_option(self, "split", options.split, "yolo or voc")
+            refuse_option(self.name, "split", options.split, "yolo or voc")
         if options.seed is not None and options.split is None and self.default_split is None:
             raise ValidationFailed(
                 f"a seed shuffles a split, and this {self.name} export has none",

@@ -312,6 +312,21 @@ class Shapes(Aggregator):
             ),
         ]
 
+    def support(self, kept: Sequence[dict[str, Any]], answers: Sequence[Any]) -> list[float]:
+        """Per consensus shape, the share of the annotators who drew it: a shape of theirs
+        with its label, matched one to one at IoU >= 0.5 (an export's per-object score)."""
+        counts = [0] * len(kept)
+        for answer in answers:
+            for label in {shape["label"] for shape in kept}:
+                ours = [k for k, shape in enumerate(kept) if shape["label"] == label]
+                theirs = [self.geometry(s) for s in answer if s["label"] == label]
+                if not theirs:
+                    continue
+                iou = self.pairwise_iou([self.geometry(kept[k]) for k in ours], theirs)
+                for match in agreement.match_by_iou(iou, IOU_MATCH):
+                    counts[ours[match.a]] += 1
+        return [count / len(answers) if answers else 0.0 for count in counts]
+
     def geometry(self, shape: dict[str, Any]) -> Any:
         raise NotImplementedError
 

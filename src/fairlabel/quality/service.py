@@ -183,6 +183,27 @@ ITEM_ANSWERS = (
     .order_by(ANNOTATIONS.c.id)
 )
 
+
+def counted_answers(
+    db: Session, project_id: int, first: int, last: int
+) -> defaultdict[int, list[dict[str, Any]]]:
+    """The answers the consensus counts, per item with an id from `first` to `last`: what an
+    aggregated export reads beside a page of consensus rows."""
+    query = (
+        select(ANNOTATIONS.c.item_id, ANNOTATIONS.c.answers)
+        .where(
+            ANNOTATIONS.c.project_id == project_id,
+            ANNOTATIONS.c.item_id.between(first, last),
+            *_counted(ANNOTATIONS),
+        )
+        .order_by(ANNOTATIONS.c.item_id, ANNOTATIONS.c.id)
+    )
+    found: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for item_id, answers in db.execute(query):
+        found[item_id].append(answers)
+    return found
+
+
 ITEM_SUGGESTIONS = select(SUGGESTIONS.c.question, SUGGESTIONS.c.answer).where(
     SUGGESTIONS.c.item_id == bindparam("p_item")
 )
