@@ -110,7 +110,7 @@ def _install_security(app: FastAPI, settings: Settings) -> None:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FairlabelError)
     async def on_fairlabel_error(_request: Request, exc: FairlabelError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

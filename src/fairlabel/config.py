@@ -25,6 +25,26 @@ class Settings(BaseSettings):
     session_days: int = 14
     max_upload_bytes: int = Field(default=2 * 1024**3, description="largest accepted upload")
     max_media_bytes: int = Field(default=512 * 1024**2, description="largest single media file")
+    max_image_pixels: int = Field(
+        default=89_478_485,
+        ge=1,
+        description="largest image accepted, in pixels (width times height; Pillow's own default): "
+        "a larger one is refused from its header, before it is decoded (a decompression bomb)",
+    )
+    sign_in_max_failures: int = Field(
+        default=5,
+        ge=0,
+        description="failed sign-ins for one email address within sign_in_window_minutes that "
+        "lock signing in with it for sign_in_lockout_minutes; 0: no lock",
+    )
+    sign_in_client_max_failures: int = Field(
+        default=20,
+        ge=0,
+        description="failed sign-ins from one client address (an IPv6 /64) within the window "
+        "that refuse every sign-in from it for the lockout, against password spraying; 0: none",
+    )
+    sign_in_window_minutes: int = Field(default=15, ge=1, description="how long failures count")
+    sign_in_lockout_minutes: int = Field(default=15, ge=1, description="how long a lock lasts")
     cookie_secure: bool = Field(
         default=False,
         description="mark the cookies Secure on every response; without it they are Secure "

@@ -25,6 +25,11 @@ class FairlabelError(Exception):
         self.expected = expected
         self.details = details or []
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers the answer carries besides its body (a Retry-After)."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
@@ -81,3 +86,26 @@ class Gone(FairlabelError):
 class PayloadTooLarge(FairlabelError):
     status_code = 413
     code = "too_large"
+
+
+class TooManyRequests(FairlabelError):
+    """429: refused without being looked at, until `retry_after` seconds have passed."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int,
+        field: str | None = None,
+        value: Any = None,
+        expected: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field, value=value, expected=expected)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

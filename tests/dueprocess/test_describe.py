@@ -222,6 +222,18 @@ CASES = [
         ["from 0.15 USD to 0.37 USD", "180 s", "floor of US", "topped up by 0.22 USD"],
         "/earnings",
     ),
+    (
+        AuditKind.sign_in_locked,
+        {
+            "locked_until": "2026-11-22T09:45:00+00:00",
+            "failures": 5,
+            "window_minutes": 15,
+            "client": "203.0.113.9",
+        },
+        "Signing in to your account was locked",
+        ["5 sign-ins with a wrong password within 15 minutes", "from 203.0.113.9", "09:45 UTC"],
+        None,
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ process's sessions empties the cache at once; one made by another process (a sec
 uvicorn worker, another server) takes effect within the TTL: a revoked token, a removed
 member or a deactivated user keeps its access for at most that long there."""
 
+import logging
 import secrets
 import threading
 import time
@@ -16,11 +17,22 @@ from typing import Any, Literal
 from sqlalchemy import Select, Table, bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from fairlabel.auth import throttle
 from fairlabel.auth.policies import Principal
-from fairlabel.auth.security import digest, hash_password, new_secret, verify_password
-from fairlabel.db import Database, utcnow
+from fairlabel.auth.security import (
+    digest,
+    hash_password,
+    new_secret,
+    spend_verification,
+    verify_password,
+)
+from fairlabel.db import Database, settings_of, utcnow
+from fairlabel.dueprocess import audit
+from fairlabel.dueprocess.audit import AuditKind
 from fairlabel.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from fairlabel.models import ApiToken, Membership, Organization, User, WebSession, Worker
+
+log = logging.getLogger("fairlabel.auth")
 
 MIN_PASSWORD_LENGTH = 8
 PRINCIPAL_TTL_SECONDS = 5.0
@@ -83,9 +95,67 @@ def _new_pseudonym(db: Session) -> str:
 
 def authenticate(db: Session, email: str, password: str) -> User:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    if user is None:
+        spend_verification(password)
+    if user is None or not verify_password(user.password_hash, password) or not user.is_active:
         raise Unauthorized("wrong email or password")
     return user
+
+
+class SignInFailed(Unauthorized):
+    """401 for a wrong email or password; `locked` names the lock this failure started."""
+
+    def __init__(self, locked: str | None) -> None:
+        reason = "wrong email or password"
+        super().__init__(f"{reason}; too many failed sign-ins: {locked}" if locked else reason)
+        self.locked = locked
+
+
+def sign_in(db: Session, email: str, password: str, address: str | None) -> User:
+    """`authenticate`, throttled per email address and per client address (auth.throttle).
+    The caller commits even when this raises SignInFailed: the failure it counted must stay."""
+    settings = settings_of(db)
+    now = utcnow()
+    attempt = throttle.attempt(settings, email, address)
+    throttle.refuse_if_locked(db, attempt, now)
+    try:
+        user = authenticate(db, email, password)
+    except Unauthorized:
+        limits = throttle.Limits.of(settings)
+        locks = throttle.record_failure(db, limits, attempt, now)
+        for lock in locks:
+            _record_lock(db, attempt, lock, limits)
+        raise SignInFailed(throttle.locked_phrase(locks, now) if locks else None) from None
+    throttle.clear_account(db, attempt)
+    return user
+
+
+def _record_lock(
+    db: Session, attempt: throttle.Attempt, lock: throttle.Lock, limits: throttle.Limits
+) -> None:
+    """A log line for the operator; an account's lock is also an event in its owner's
+    audit trail, so that they learn someone tried their password."""
+    until = lock.until.isoformat(timespec="seconds")
+    if lock.scope == throttle.Scope.client:
+        log.warning(
+            "sign-ins from %s locked until %s: too many failures", attempt.client_key, until
+        )
+        return
+    owner = db.scalar(select(User.id).where(User.email == attempt.email))
+    log.warning(
+        "sign-in to %s locked until %s: too many failures, the last from %s",
+        f"user {owner}" if owner else "an email address without an account",
+        until,
+        attempt.client_key,
+    )
+    if owner is not None:
+        data = {
+            "locked_until": lock.until.isoformat(),
+            "failures": limits.account_failures,
+            "window_minutes": int(limits.window.total_seconds() // 60),
+            "client": attempt.client_key,
+        }
+        audit.record(db, worker_id=owner, kind=AuditKind.sign_in_locked, data=data)
 
 
 def create_token(db: Session, user: User, name: str) -> tuple[ApiToken, str]:

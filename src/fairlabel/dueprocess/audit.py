@@ -30,6 +30,7 @@ class AuditKind(StrEnum):
     complaint = "complaint"
     feedback_answered = "feedback_answered"
     pay_rate_raised = "pay_rate_raised"
+    sign_in_locked = "sign_in_locked"
 
 
 EVENT_ROW = tuple(AUDIT.c[name] for name in AuditEventOut.model_fields if name != "summary")

@@ -271,6 +271,16 @@ def _pay_rate_raised(facts: Facts) -> Described:
     return Described("Pay rate raised to meet the pay floor", sentence, EARNINGS)
 
 
+def _sign_in_locked(facts: Facts) -> Described:
+    sentence = (
+        f"{facts.text('failures')} sign-ins with a wrong password within "
+        f"{facts.text('window_minutes')} minutes, the last from {facts.text('client')}, locked "
+        f"signing in to your account until {facts.when('locked_until')}. If that was not you, "
+        "someone may be trying to guess your password: tell the operator of this platform."
+    )
+    return Described("Signing in to your account was locked", sentence, None)
+
+
 DESCRIBERS: dict[str, Describer] = {
     AuditKind.verdict: _verdict,
     AuditKind.gold_gate: _gold_gate,
@@ -287,4 +297,5 @@ DESCRIBERS: dict[str, Describer] = {
     AuditKind.complaint: _complaint,
     AuditKind.feedback_answered: _feedback_answered,
     AuditKind.pay_rate_raised: _pay_rate_raised,
+    AuditKind.sign_in_locked: _sign_in_locked,
 }

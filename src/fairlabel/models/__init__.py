@@ -1,7 +1,7 @@
 """ORM tables, grouped by aggregate."""
 
 from fairlabel.db import Base
-from fairlabel.models.accounts import ApiToken, User, WebSession, Worker
+from fairlabel.models.accounts import ApiToken, SignInThrottle, User, WebSession, Worker
 from fairlabel.models.dueprocess import (
     Appeal,
     AppealStatus,
@@ -99,6 +99,7 @@ __all__ = [
     "RiskOptIn",
     "Sanction",
     "SanctionKind",
+    "SignInThrottle",
     "Suggestion",
     "TermsAcceptance",
     "TermsVersion",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fairlabel.db import Base, JSONType, UTCDateTime, utcnow
@@ -74,3 +74,23 @@ class WebSession(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     user: Mapped[User] = relationship()
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per email address and per client address, kept in the database
+    so that every server process counts the same failures and honours the same locks."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (
+        UniqueConstraint("scope", "key"),
+        Index("ix_sign_in_throttles_window", "window_started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "account" (keyed by a keyed hash of the email, never the typed text itself, which is
+    #: sometimes a password) or "client" (the address, an IPv6 one by its /64 network).
+    scope: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

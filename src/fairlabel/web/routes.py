@@ -13,11 +13,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
+from fairlabel.auth import routes as auth_routes
 from fairlabel.auth import service as auth_service
 from fairlabel.auth.policies import Principal
+from fairlabel.auth.throttle import SignInLocked
 from fairlabel.config import Settings
 from fairlabel.deps import SESSION_COOKIE, SessionDep, SettingsDep, load_principal
-from fairlabel.errors import FairlabelError, Forbidden, Unauthorized
+from fairlabel.errors import FairlabelError, Forbidden
 from fairlabel.governance import service as governance_service
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.projects import service as project_service
@@ -90,9 +92,13 @@ def login(
     if not csrf_token or not secrets.compare_digest(csrf_token, cookie):
         return _login_again(request, "Your sign-in form expired; please try again.", 403)
     try:
-        user = auth_service.authenticate(db, email, password)
-    except Unauthorized:
-        return _login_again(request, "Wrong email or password.", 401)
+        user = auth_routes.sign_in(db, request, email, password)
+    except SignInLocked as locked:
+        text = f"Too many failed sign-ins: {locked.phrase}. The password was not checked."
+        return _login_again(request, text, 429, locked.headers)
+    except auth_service.SignInFailed as failed:
+        note = f" Too many failed sign-ins: {failed.locked}." if failed.locked else ""
+        return _login_again(request, f"Wrong email or password.{note}", 401)
     _web_session, secret = auth_service.start_web_session(db, user, settings.session_days)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
@@ -116,9 +122,12 @@ def secure_cookies(request: Request) -> bool:
     return settings.cookie_secure or request.url.scheme == "https"
 
 
-def _login_again(request: Request, error: str, status_code: int) -> Response:
+def _login_again(
+    request: Request, error: str, status_code: int, headers: dict[str, str] | None = None
+) -> Response:
     response = login_form(request, error)
     response.status_code = status_code
+    response.headers.update(headers or {})
     return response
 
 
