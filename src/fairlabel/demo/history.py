@@ -85,7 +85,7 @@ class Scale:
 
 
 #: `fairlabel demo`: forty workers, two in each country, so that the demo starts in seconds.
-DEFAULT_SCALE = Scale(workers=40, tasks_per_session=4)
+DEFAULT_SCALE = Scale(workers=40, tasks_per_session=3)
 #: `fairlabel demo --simulate`: the issue's workforce.
 FULL_SCALE = Scale(workers=1000)
 
@@ -170,14 +170,14 @@ class History:
         self.appealed: dict[int, Rejection] = {}
         self.tally: Counter[str] = Counter()
         self.verdicts = 0
+        self.terms_published = 1
+        self.acknowledged: dict[int, int] = {}
 
     # --- a worker's session ---------------------------------------------------------------
 
     def session(self, person: Person) -> Process:
         """Sign in (new terms are acknowledged), answer rejections, then a stretch of work."""
-        notice = governance.notice_for(self.db, person.id)
-        if notice is not None:
-            governance.acknowledge(self.db, person.id, notice.number)
+        self._read_terms(person)
         rework = self._answer_rejections(person)
         reviews = person.reviewer and not rework and self.rng.random() < REVIEW_SHARE
         if reviews and (yield from self._reviewing(person)):
@@ -185,6 +185,16 @@ class History:
         work = self.tickets if rework else self._choose(person)
         yield from self._labelling(person, work)
         self._speak_up(person, work)
+
+    def _read_terms(self, person: Person) -> None:
+        """The home page's notice of terms not yet acknowledged, acted on; looked at only
+        when a version was published since the worker last acknowledged one."""
+        if self.acknowledged.get(person.id) == self.terms_published:
+            return
+        notice = governance.notice_for(self.db, person.id)
+        if notice is not None:
+            governance.acknowledge(self.db, person.id, notice.number)
+        self.acknowledged[person.id] = self.terms_published
 
     def _choose(self, person: Person) -> Work:
         weights = CHOICES[person.opted_in]
@@ -437,7 +447,7 @@ class History:
             ),
             actor_id=self.operator.id,
         )
-        self.tally["terms published"] += 1
+        self.terms_published += 1
 
     def announce_end(self, ends: datetime) -> None:
         """The client has what it needs of the safety reports: their end, with notice."""
