@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -332,6 +333,10 @@ def demo(
             f"{DEFAULT_SCALE.workers} workers (seconds)",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="the history's workforce in all, instead of the scale's"),
+    ] = None,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
@@ -344,6 +349,8 @@ def demo(
     migrate.upgrade(settings)
     with database_session(settings) as db:
         scale = FULL_SCALE if simulate else DEFAULT_SCALE
+        if workers is not None:
+            scale = replace(scale, workers=workers)
         logins = seed_demo(db, settings, history_scale=scale)
     with database_session(settings) as db:
         console.print(_fairwork_title(fairwork.report(db, settings)))

@@ -1,6 +1,7 @@
 """The `fairlabel` command against the test database: accounts, import, export, demo."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from typer.testing import CliRunner
 
 from fairlabel.cli import app
 from fairlabel.config import Settings
+from fairlabel.demo.history import DEFAULT_SCALE, items_needed
 from tests.factories import Factory
 
 runner = CliRunner()
@@ -122,8 +124,9 @@ def test_export_errors(factory: Factory, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("cli_env")
 def test_demo_seeds_once_and_prints_logins(factory: Factory) -> None:
-    code, out = invoke("demo", "--no-serve")
+    code, out = invoke("demo", "--no-serve", "--workers", "8")
     assert code == 0, out
+    assert "Fairwork thresholds, all recorded data:" in out
     assert "owner@demo.fairlabel.org" in out and "fairlabel-demo" in out
     assert "operator@demo.fairlabel.org" in out
     code, again = invoke("demo", "--no-serve")
@@ -133,11 +136,13 @@ def test_demo_seeds_once_and_prints_logins(factory: Factory) -> None:
     by_name = {p["name"]: p for p in projects}
     assert sorted(by_name) == [
         "Assistant replies: compare",
+        "Safety reports: route to the right team",
         "Shapes: detect objects",
         "Support tickets: triage and entities",
     ]
     counts = [operator.get(f"/api/projects/{p['id']}/counts").json()["items"] for p in projects]
-    assert sorted(counts) == [24, 40, 120]
+    needed = items_needed(replace(DEFAULT_SCALE, workers=8))
+    assert sorted(counts) == sorted([24, *needed.values()])
     tickets = by_name["Support tickets: triage and entities"]
     assert tickets["workflow"][0]["stage"] == "review"
     gold = operator.get(f"/api/projects/{tickets['id']}/gold").json()
