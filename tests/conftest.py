@@ -22,6 +22,7 @@ from fairlabel.app import create_app
 from fairlabel.config import Settings
 from fairlabel.db import Database
 from tests.factories import Factory
+from tests.llm.standin import StandIn, running
 
 
 def _postgres_test_database(base_url: str) -> Iterator[str]:
@@ -139,3 +140,11 @@ def live_server(app: FastAPI) -> Iterator[str]:
 @pytest.fixture
 def data_dir(settings: Settings) -> Path:
     return settings.data_dir
+
+
+@pytest.fixture(scope="session")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+    """The stand-in OpenAI-compatible server (tests/llm/standin.py), a process of its own
+    on 127.0.0.1, for every test that calls a model endpoint."""
+    with running(tmp_path_factory.mktemp("standin") / "standin.log") as server:
+        yield server

@@ -41,6 +41,7 @@ API_ROUTERS = (
     "fairlabel.pay.routes",
     "fairlabel.governance.routes",
     "fairlabel.jobs.routes",
+    "fairlabel.llm.routes",
 )
 
 

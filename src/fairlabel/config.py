@@ -131,6 +131,16 @@ class Settings(BaseSettings):
         description="consensus rows a recompute job writes per transaction: smaller holds "
         "the write lock for less time at once, larger finishes sooner",
     )
+    # On by default: the common case is a self-hosted vLLM or Ollama on the same network or
+    # machine, and it is the operator who decides. Turn it off where organizations are not
+    # trusted with the server's network (a shared deployment); link-local and cloud
+    # metadata addresses are refused either way.
+    llm_allow_private_endpoints: bool = Field(
+        default=True,
+        description="whether model endpoint URLs may point at private and loopback addresses "
+        "(10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ...), checked when an endpoint is "
+        "registered and again at each connection; link-local and metadata addresses never",
+    )
 
     @field_validator("media_origins", mode="before")
     @classmethod

@@ -22,6 +22,7 @@ from fairlabel.models.governance import (
 )
 from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.jobs import Job, JobStatus
+from fairlabel.models.llm import CallStatus, ModelCall, ModelEndpoint
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
     EntryKind,
@@ -62,6 +63,7 @@ __all__ = [
     "AssignmentStatus",
     "AuditEvent",
     "Base",
+    "CallStatus",
     "Consensus",
     "Consultation",
     "ConsultationTopic",
@@ -82,6 +84,8 @@ __all__ = [
     "Media",
     "MemberRole",
     "Membership",
+    "ModelCall",
+    "ModelEndpoint",
     "Notice",
     "Organization",
     "PayFloor",

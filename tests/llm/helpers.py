@@ -1,0 +1,59 @@
+"""Shared by the model endpoint tests: registering an endpoint on the stand-in, table
+snapshots to prove a refused request stored nothing, and the raw stored rows."""
+
+from typing import Any
+
+from sqlalchemy import select, text
+
+from fairlabel.db import Database
+from fairlabel.models import ModelCall, ModelEndpoint
+from tests.factories import Account
+from tests.llm.standin import StandIn, unique_model
+
+#: Long enough to show its last four characters, and easy to search for.
+API_KEY = "sk-fairlabel-test-9f8e7d6c5b4a"
+TABLES = (ModelEndpoint, ModelCall)
+
+
+def register(account: Account, org_id: int, standin: StandIn, **fields: Any) -> dict[str, Any]:
+    """An endpoint on the stand-in (a fresh model name unless one is given), no retries."""
+    body = {
+        "name": fields.pop("name", None) or unique_model().rsplit("=", 1)[1],
+        "base_url": standin.base_url,
+        "model": fields.pop("model", None) or unique_model(),
+        "max_retries": 0,
+        "timeout_seconds": 2,
+        **fields,
+    }
+    response = account.post(f"/api/organizations/{org_id}/model-endpoints", json=body)
+    assert response.status_code == 201, response.text
+    endpoint: dict[str, Any] = response.json()
+    return endpoint
+
+
+def state(database: Database) -> dict[str, Any]:
+    with database.session(write=False) as db:
+        return {
+            model.__tablename__: sorted(
+                tuple(getattr(obj, c.name) for c in model.__table__.columns)
+                for obj in db.scalars(select(model))
+            )
+            for model in TABLES
+        }
+
+
+def calls(database: Database, endpoint_id: int) -> list[ModelCall]:
+    with database.session(write=False) as db:
+        query = select(ModelCall).where(ModelCall.endpoint_id == endpoint_id)
+        return list(db.scalars(query.order_by(ModelCall.id)))
+
+
+def raw_rows(database: Database) -> str:
+    """Every stored value of the endpoint and call tables, as text, to search for a key."""
+    with database.session(write=False) as db:
+        rows = [
+            repr(tuple(row))
+            for table in ("model_endpoints", "model_calls")
+            for row in db.execute(text(f"SELECT * FROM {table}"))
+        ]
+    return "\n".join(rows)
