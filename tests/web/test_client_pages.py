@@ -11,6 +11,7 @@ from tests.factories import Account, Factory
 from tests.web.helpers import sign_in
 
 LABEL = [{"name": "sentiment", "type": "label", "settings": {"labels": ["pos", "neg"]}}]
+BOXES = [{"name": "objects", "type": "bbox", "settings": {"labels": ["cat"]}}]
 
 
 def _csrf(client: TestClient) -> str:
@@ -308,9 +309,51 @@ def test_export_page_lists_formats_and_marks_those_that_do_not_fit(factory: Fact
     project = factory.project(owner, org_id, questions=LABEL)
     sign_in(factory.client, owner.email)
     page = factory.client.get(f"/projects/{project['id']}/export").text
-    assert f'action="/api/projects/{project["id"]}/export"' in page
+    assert f'action="/projects/{project["id"]}/export/download"' in page
     assert re.search(r'id="format-jsonl" name="format" value="jsonl" checked>', page)
     assert re.search(r'id="format-coco"[^>]* disabled', page)
+    assert re.search(r'id="export-include_media"[^>]* disabled', page)
+    assert 'name="split"' in page and 'name="seed"' in page and 'name="aggregated"' in page
+
+
+def test_export_form_leaves_empty_fields_out_and_redirects_to_the_download(
+    factory: Factory,
+) -> None:
+    owner, org_id = factory.owner()
+    project = factory.project(owner, org_id, questions=BOXES)
+    sign_in(factory.client, owner.email)
+    form = {"format": "yolo", "split": " train:0.7,val:0.3 ", "seed": "", "aggregated": "on"}
+    response = factory.client.get(
+        f"/projects/{project['id']}/export/download", params=form, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == (
+        f"/api/projects/{project['id']}/export?format=yolo&aggregated=true&split=train%3A0.7%2Cval%3A0.3"
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "needle"),
+    [
+        ({"format": "yolo", "split": "train:0.8,dev:0.2"}, "export-split", "unknown split"),
+        ({"format": "voc", "seed": "seven"}, "export-seed", "not a whole number"),
+        ({"format": "coco", "split": "train:0.5,val:0.5"}, "export-split", "takes no split"),
+        ({"format": "coco", "include_media": "on"}, "export-include_media", "stores no media"),
+        ({"format": "conll"}, "export-format", "span"),
+    ],
+)
+def test_export_form_shows_a_bad_option_beside_its_field(
+    factory: Factory, form: dict[str, str], field: str, needle: str
+) -> None:
+    owner, org_id = factory.owner()
+    project = factory.project(owner, org_id, questions=BOXES)
+    sign_in(factory.client, owner.email)
+    response = factory.client.get(f"/projects/{project['id']}/export/download", params=form)
+    assert response.status_code == 422, response.text
+    assert f'<p class="field-error" id="{field}-error">' in response.text or (
+        f'href="#{field}"' in response.text
+    )
+    assert needle in response.text
 
 
 def test_import_page_carries_the_csrf_token(factory: Factory) -> None:

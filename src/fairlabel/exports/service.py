@@ -60,7 +60,7 @@ def export_options(
     seed, or media asked of a project that stores none, is a 422 and writes nothing."""
     checked_seed = None if seed is None else check_seed(seed)
     parsed = None if split is None else parse_split(split, checked_seed or 0)
-    if include_media and not _has_media(db, project.id):
+    if include_media and not has_media(db, project.id):
         raise ValidationFailed(
             f"project {project.name!r} stores no media files: its images are URLs only",
             field="include_media",
@@ -71,7 +71,7 @@ def export_options(
     return ExportOptions(parsed, checked_seed, include_media, media)
 
 
-def _has_media(db: Session, project_id: int) -> bool:
+def has_media(db: Session, project_id: int) -> bool:
     found = db.scalar(select(Media.id).where(Media.project_id == project_id).limit(1))
     return found is not None
 
