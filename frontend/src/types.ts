@@ -176,9 +176,20 @@ export interface Candidate {
   text: string;
 }
 
+/** One message of `fields.messages`, as the importer stores it (OpenAI's chat shape). */
 export interface ChatMessage {
   role: string;
   content: string;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+  weight?: number;
+}
+
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
 }
 
 export interface Shortcut {

@@ -85,6 +85,31 @@ def test_import_rejects_bad_lines_then_imports_and_exports(
 
 
 @pytest.mark.usefixtures("cli_env")
+def test_import_parquet_conversations(factory: Factory, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    owner, org_id = factory.owner()
+    project = factory.project(owner, org_id)
+    rows = [
+        {"external_id": f"c{n}", "conversations": [{"from": "human", "value": f"q{n}"}]}
+        for n in range(12)
+    ]
+    rows[5]["conversations"][0]["from"] = "alien"
+    source = tmp_path / "chats.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=4)
+    code, out = invoke("import", str(project["id"]), str(source))
+    assert code == 2 and "fields.conversations[0].from" in out and "'line': 6" in out
+    code, out = invoke("import", str(project["id"]), str(source), "--skip-invalid")
+    assert code == 0 and "created 11" in out and "skipped 1" in out, out
+    items = owner.get(f"/api/projects/{project['id']}/items").json()["items"]
+    assert items[0]["fields"] == {"messages": [{"role": "user", "content": "q0"}]}
+    (tmp_path / "notes.txt").write_text("hello")
+    code, out = invoke("import", str(project["id"]), str(tmp_path / "notes.txt"))
+    assert code == 2 and "format" in out and "parquet" in out and "Traceback" not in out
+
+
+@pytest.mark.usefixtures("cli_env")
 def test_import_media_folder(factory: Factory, tmp_path: Path) -> None:
     owner, org_id = factory.owner()
     project = factory.project(

@@ -1,6 +1,6 @@
 /** The item's fields, each rendered by what it holds: text as safe markdown (raw HTML is
  * shown as text, never run), images with zoom and pan, an audio waveform, a video player
- * with frame steps, a chat conversation, or candidate responses side by side.
+ * with frame steps, a chat conversation as a transcript, or candidate responses side by side.
  *
  * Text that a span question marks is not here: the span widget shows it as plain text,
  * since span offsets count the characters of the raw text. */
@@ -9,7 +9,7 @@ import { keyed } from "lit/directives/keyed.js";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { candidateLetter, candidatesOf, isChat, mediaOf } from "../lib/fields";
 import { renderMarkdown } from "../lib/markdown";
-import type { ChatMessage, Fields, Media, Shortcut } from "../types";
+import type { ChatMessage, Fields, Media, Shortcut, ToolCall } from "../types";
 import "./audio-view";
 import "./image-view";
 import { AUDIO_SHORTCUTS, mediaCommand, VIDEO_SHORTCUTS, type MediaPlayer } from "./media-keys";
@@ -122,13 +122,49 @@ function markdown(text: string): TemplateResult {
   return html`<div class="fl-text fl-markdown">${unsafeHTML(rendered)}</div>`;
 }
 
+const ROLE_LABELS: Record<string, string> = { system: "System prompt", user: "User", assistant: "Assistant", tool: "Tool result" };
+
+/** A transcript: each message headed by its role (headings, so that a screen reader steps
+ * from message to message), the system prompt folded away until opened, tool calls and
+ * their results as code. Every text is the same safe markdown as other item text. */
 function renderChat(messages: ChatMessage[]): TemplateResult {
-  return html`<ol class="fl-chat">
-    ${messages.map(
-      (m) => html`<li class="fl-message" data-role=${m.role}>
-        <span class="fl-role">${m.role}</span>
-        ${markdown(typeof m.content === "string" ? m.content : JSON.stringify(m.content))}
-      </li>`,
-    )}
+  const callNames = new Map(messages.flatMap((m) => m.tool_calls ?? []).map((c) => [c.id, c.function.name]));
+  return html`<ol class="fl-chat" aria-label=${`Conversation, ${messages.length} message${messages.length === 1 ? "" : "s"}`}>
+    ${messages.map((m) => renderMessage(m, callNames))}
   </ol>`;
+}
+
+function renderMessage(message: ChatMessage, callNames: Map<string, string>): TemplateResult {
+  const heading = html`<h4 class="fl-role">${roleLabel(message, callNames)}</h4>`;
+  const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+  const body = html`${text ? markdown(text) : nothing}${(message.tool_calls ?? []).map(renderToolCall)}${
+    message.weight === 0 ? html`<p class="fl-hint">Weight 0: left out of training.</p>` : nothing
+  }`;
+  if (message.role === "system") {
+    return html`<li class="fl-message" data-role="system">
+      <details><summary>${heading}</summary>${body}</details>
+    </li>`;
+  }
+  return html`<li class="fl-message" data-role=${message.role}>${heading}${body}</li>`;
+}
+
+function roleLabel(message: ChatMessage, callNames: Map<string, string>): string {
+  const label = ROLE_LABELS[message.role] ?? message.role;
+  const called = message.tool_call_id === undefined ? undefined : callNames.get(message.tool_call_id);
+  const name = message.role === "tool" ? (called ?? message.name) : message.name;
+  return name ? `${label}: ${name}` : label;
+}
+
+/** The call's arguments as indented JSON when they parse, else as they came; bound as text. */
+function renderToolCall(call: ToolCall): TemplateResult {
+  let args = call.function.arguments;
+  try {
+    args = JSON.stringify(JSON.parse(args), null, 2);
+  } catch {
+    // shown as written
+  }
+  return html`<div class="fl-tool-call" data-call=${call.id}>
+    <p class="fl-hint">Calls <code>${call.function.name}</code></p>
+    <pre class="fl-code"><code>${args}</code></pre>
+  </div>`;
 }

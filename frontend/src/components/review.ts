@@ -438,7 +438,7 @@ export class Review extends LitElement {
   /** While correcting, keys go to the active question's widget first, as when labelling. */
   private onCorrectionKey(event: KeyboardEvent, target: HTMLElement | undefined): boolean {
     if (event.key === "Enter") {
-      if (target && target.closest("a, .fl-toolbar button, .fl-reveal")) return false;
+      if (target && target.closest("a, summary, .fl-toolbar button, .fl-reveal")) return false;
       void this.correct();
       return true;
     }

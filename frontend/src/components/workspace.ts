@@ -453,8 +453,9 @@ export class Workspace extends LitElement {
     if (event.ctrlKey || event.metaKey) return false;
     if (event.key === "?") return openHelp(this);
     if (event.key === "Enter") {
-      // Enter on a toolbar button, a reveal button or a link does what it says; everywhere else it submits.
-      if (target && target.closest("a, .fl-toolbar button, .fl-banner button, .fl-reveal")) return false;
+      // Enter on a toolbar button, a reveal button, a link or a folded section (a system prompt)
+      // does what it says; everywhere else it submits.
+      if (target && target.closest("a, summary, .fl-toolbar button, .fl-banner button, .fl-reveal")) return false;
       void this.submit();
       return true;
     }

@@ -77,13 +77,22 @@ class RowError:
         problem = {
             "line": self.line,
             "field": self.field,
-            "value": shorten(self.value),
+            "value": shorten(_echoable(self.value)),
             "expected": self.expected,
             "message": self.message,
         }
         if self.first_line is not None:
             problem["first_line"] = self.first_line
         return problem
+
+
+def _echoable(value: Any) -> Any:
+    """The value as JSON can echo it: a Parquet row may hold bytes or decimals."""
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 class ParseError(Exception):

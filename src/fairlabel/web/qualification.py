@@ -20,11 +20,13 @@ from fairlabel.pay.floors import money
 from fairlabel.projects import service as projects
 from fairlabel.web.profile import act, context
 from fairlabel.web.routes import SignedIn, page_error, templates
+from fairlabel.web.service import render_item_text
 from fairlabel.workforce import service
 from fairlabel.workforce.schemas import AttemptIn
 
 router = APIRouter(include_in_schema=False)
 FORM_TYPES = frozenset({"label", "multi_label", "rating", "text"})
+templates.env.globals["item_text"] = render_item_text
 
 
 @router.get("/qualification-tests/{test_id}", response_class=HTMLResponse)

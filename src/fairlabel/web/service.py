@@ -19,6 +19,14 @@ WORKSPACE_STYLES = "workspace.css"
 #: scripts in a worker's browser. markdown-it also refuses javascript: and data: links.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
+#: Item text (a conversation's messages) as the workspace renders it: no raw HTML, no images
+#: either (an item must not make a worker's browser fetch anything), line breaks kept.
+_ITEM_MARKDOWN = MarkdownIt(
+    "default", {"html": False, "linkify": False, "typographer": False, "breaks": True}
+).disable("image")
+#: Past this, item text is shown as it is: markdown-it-py takes about a second a megabyte.
+MAX_ITEM_MARKDOWN_CHARS = 200_000
+
 
 @dataclass(frozen=True, slots=True)
 class Bundle:
@@ -44,6 +52,13 @@ def workspace_bundle(dist: Path | None = None) -> Bundle | None:
 def render_markdown(text: str) -> Markup:
     """Guidelines and descriptions as HTML that can hold no markup of the author's own."""
     return Markup(_render_cached(text))  # markdown-it has escaped every raw HTML tag
+
+
+def render_item_text(text: str) -> Markup:
+    """An item's text as safe HTML, or escaped as it is when too large to parse."""
+    if len(text) > MAX_ITEM_MARKDOWN_CHARS:
+        return Markup('<div class="plain-text">{}</div>').format(text)
+    return Markup(_ITEM_MARKDOWN.render(text))  # every raw HTML tag escaped, images off
 
 
 @lru_cache(maxsize=256)
