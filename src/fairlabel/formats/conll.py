@@ -72,12 +72,12 @@ class Text:
     """One item's text for one question, with the answers to write on it: each (header,
     spans) is one document."""
 
-    item: str
     question: str
     text: str
     answers: list[tuple[dict[str, str], list[Mapping[str, Any]]]] = field(default_factory=list)
 
     def tokens(self) -> list[Token]:
+        """Cut at every answer's span boundaries, so all its documents share these tokens."""
         cuts = {p for _, spans in self.answers for span in spans for p in _edges(span)}
         return tokenise(self.text, cuts)
 
@@ -93,7 +93,7 @@ def annotated_texts(
             text = record.fields.get(question.settings.get("field", "text"))
             if not isinstance(text, str):
                 continue
-            found = Text(record.external_id, question.name, text)
+            found = Text(question.name, text)
             for annotation in record.annotations:
                 spans = annotation.answers.get(question.name)
                 if spans is not None:
@@ -126,7 +126,7 @@ def consensus_texts(
             if isinstance(text, str) and found is not None:
                 header = {"id": record.external_id, "confidence": f"{found['confidence']:.4g}"}
                 answer = (_named(header, question.name, named), found["answer"])
-                yield Text(record.external_id, question.name, text, [answer])
+                yield Text(question.name, text, [answer])
 
 
 def _named(header: dict[str, str], question: str, named: bool) -> dict[str, str]:
@@ -134,6 +134,7 @@ def _named(header: dict[str, str], question: str, named: bool) -> dict[str, str]
 
 
 def documents(texts: Iterable[Text]) -> Iterator[bytes]:
+    """One document per answer; a text without tokens has none."""
     for text in texts:
         tokens = text.tokens()
         if not tokens:
