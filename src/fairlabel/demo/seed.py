@@ -14,6 +14,7 @@ import io
 import random
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairlabel.assist import service as assist_service
@@ -27,6 +28,7 @@ from fairlabel.demo.replies import ISSUES, Comparison, generate_comparisons
 from fairlabel.demo.safety import RISK, ROUTES, SafetyReport, generate_reports
 from fairlabel.demo.scenes import SHAPE_LABELS, Scene, generate_scenes
 from fairlabel.demo.tickets import CATEGORIES, ENTITY_LABELS, PRIORITIES, Ticket, generate_tickets
+from fairlabel.demo.workforce import SIMULATED_EMAILS
 from fairlabel.items import service as item_service
 from fairlabel.models import Project, User
 from fairlabel.organizations import service as org_service
@@ -71,13 +73,19 @@ class DemoLogin:
     password: str
 
 
-def demo_logins() -> list[DemoLogin]:
+def demo_logins(db: Session) -> list[DemoLogin]:
+    """The people, and the simulated workforce's first and last account if it has one."""
     owner = DemoLogin("owner", DEMO_OWNER[0], DEMO_PASSWORD)
     operator = DemoLogin("operator (payouts, appeals, report)", DEMO_OPERATOR[0], DEMO_PASSWORD)
-    return [owner, operator] + [
+    logins = [owner, operator] + [
         DemoLogin(f"worker ({country})", email, DEMO_PASSWORD)
         for email, _name, country in DEMO_WORKERS
     ]
+    simulated = sorted(db.scalars(select(User.email).where(User.email.like(SIMULATED_EMAILS))))
+    if simulated:
+        role = f"simulated workers ({len(simulated)}), from {simulated[0]} to"
+        logins.append(DemoLogin(role, simulated[-1], DEMO_PASSWORD))
+    return logins
 
 
 def seed_demo(
@@ -93,16 +101,16 @@ def seed_demo(
     """The demo as of now, or (with `history_scale`) as a month of simulated work left it;
     the item counts are then those the history needs, leaving work for a newcomer."""
     if org_service.organization_by_slug(db, DEMO_SLUG) is not None:
-        return demo_logins()
+        return demo_logins(db)
     if history_scale is None:
         _seed(db, settings, Sizes(images, tickets, comparisons), seed)
-        return demo_logins()
+        return demo_logins(db)
     clock = SimulatedClock(history.start_of(history_scale))
     with simulated_time(clock):
         sizes = Sizes(images, **history.items_needed(history_scale))
         seeded = _seed(db, settings, sizes, seed)
         history.live(db, settings, seeded, history_scale, clock, seed, DEMO_PASSWORD)
-    return demo_logins()
+    return demo_logins(db)
 
 
 @dataclass(frozen=True, slots=True)

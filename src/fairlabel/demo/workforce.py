@@ -46,6 +46,7 @@ COUNTRIES = (
 )
 LANGUAGES = dict(COUNTRIES)
 EMAIL = "worker{number:04d}@sim.demo.fairlabel.org"
+SIMULATED_EMAILS = "%@sim.demo.fairlabel.org"  # a LIKE pattern
 #: Of each country's workers in turn, the first of every REVIEWER_EVERY reviews too, and the
 #: second of every OPT_IN_EVERY opts into the safety reports' content risk: the same mix in
 #: every country, whatever the scale.
