@@ -296,6 +296,7 @@ def test_a_nested_consensus_refuses_the_aggregated_conll_listing_it(factory: Fac
     assert refused.status_code == 422, refused.text
     error = refused.json()["error"]
     assert (error["field"], error["value"]) == ("format", "conll")
+    assert f"POST /api/projects/{built.project_id}/consensus" in error["message"]
     (listed,) = error["details"]
     assert (listed["id"], listed["question"]) == ("street", "entities")
     assert listed["span"] == {"start": 4, "end": 19, "label": "LOC"}

@@ -243,7 +243,8 @@ class AggregatedConll(AggregatedVariant):
         plain = get_format("conll")
         plain.check_project(project)
         questions = exportable_questions(plain, project)
-        conll.refuse_unwritable(self.name, conll.consensus_texts(source, questions))
+        remedy = conll.FIX_CONSENSUS.format(id=project.id)
+        conll.refuse_unwritable(self.name, conll.consensus_texts(source, questions), remedy)
         return rechunk(conll.documents(conll.consensus_texts(source, questions)))
 
 

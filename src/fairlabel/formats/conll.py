@@ -63,7 +63,7 @@ class ConllFormat(ExportFormat):
         """Checks every span before the first byte (a refusal is then a clean 422), then
         writes in a second pass."""
         questions = exportable_questions(self, project)
-        refuse_unwritable(self.name, annotated_texts(source(), questions))
+        refuse_unwritable(self.name, annotated_texts(source(), questions), FIX_ANSWERS)
         return rechunk(documents(annotated_texts(source(), questions)))
 
 
@@ -262,7 +262,14 @@ def problems(text: str, spans: Iterable[Mapping[str, Any]]) -> list[tuple[Mappin
     return found
 
 
-def refuse_unwritable(format: str, texts: Iterable[Text]) -> None:
+FIX_ANSWERS = "fix the answers, or export JSONL, which keeps every span"
+FIX_CONSENSUS = (
+    "export the aggregated JSONL, which keeps every span; a consensus stored before spans"
+    " respected allow_overlap is refreshed by POST /api/projects/{id}/consensus"
+)
+
+
+def refuse_unwritable(format: str, texts: Iterable[Text], remedy: str) -> None:
     """One pass over every answer; a 422 listing what cannot be written, if anything."""
     listed: list[dict[str, Any]] = []
     total = 0
@@ -283,8 +290,7 @@ def refuse_unwritable(format: str, texts: Iterable[Text]) -> None:
         which = "each" if total == len(listed) else f"the first {len(listed)}"
         raise ValidationFailed(
             f"{total} span{'s' if total > 1 else ''} cannot be written as CoNLL BIO tags"
-            f" ({which} listed in details): fix the answers, or export JSONL, which keeps"
-            " every span",
+            f" ({which} listed in details): {remedy}",
             field="format",
             value=format,
             expected="spans that each cover a token and do not overlap within one answer",
