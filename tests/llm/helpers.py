@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy import select, text
 
 from fairlabel.db import Database
+from fairlabel.llm import service
+from fairlabel.llm.client import EndpointConfig
 from fairlabel.models import ModelCall, ModelEndpoint
 from tests.factories import Account
 from tests.llm.standin import StandIn, unique_model
@@ -57,3 +59,9 @@ def raw_rows(database: Database) -> str:
             for row in db.execute(text(f"SELECT * FROM {table}"))
         ]
     return "\n".join(rows)
+
+
+def config(database: Database, endpoint_id: int) -> EndpointConfig:
+    """What the platform calls the endpoint with, as the chat question type will load it."""
+    with database.session(write=False) as db:
+        return service.endpoint_config(db, service.get_endpoint(db, endpoint_id))

@@ -9,8 +9,10 @@ process, so a deployment running W processes lets up to W x max_concurrency call
 one endpoint."""
 
 import asyncio
+import functools
 import hashlib
 import json
+import ssl
 import time
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
@@ -156,14 +158,20 @@ def _lane(config: EndpointConfig) -> _Lane:
     return lane
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One per process: loading the trust store takes longer than a model call's overhead."""
+    return httpx2.create_ssl_context(trust_env=False)
+
+
 class _GuardedTransport(httpx2.AsyncHTTPTransport):
     """httpx2's transport with its connection pool opened through GuardedBackend; httpx2
     takes no network backend of its own, so the pool it made is replaced."""
 
     def __init__(self, allow_private: bool, connections: int) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)
         self._pool = httpcore2.AsyncConnectionPool(
-            ssl_context=httpx2.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=connections,
             max_keepalive_connections=connections,
             keepalive_expiry=30,
