@@ -370,7 +370,8 @@ def demo(
 def import_command(
     project_id: Annotated[int, typer.Argument(metavar="PROJECT", help="project id")],
     path: Annotated[
-        Path, typer.Argument(help="a JSONL, JSON, CSV or Parquet file, or a media folder")
+        Path,
+        typer.Argument(help="a JSONL, JSON, CSV or Parquet file, or a media folder or zip archive"),
     ],
     format: Annotated[
         str | None,
@@ -390,6 +391,8 @@ def import_command(
         project = project_service.get_project(db, project_id)
         if path.is_dir():
             report = _import_folder(db, settings, project, path, skip_invalid)
+        elif format is None and path.suffix.lower() == ".zip":
+            report = _import_archive(db, settings, project, path, skip_invalid)
         else:
             report = _import_file(db, project, path, format, skip_invalid)
     _print_report(report)
@@ -464,6 +467,22 @@ def _import_folder(
             settings,
             project,
             folder,
+            lambda done: progress.update(task, completed=done),
+            skip_invalid=skip_invalid,
+        )
+
+
+def _import_archive(
+    db: Session, settings: Settings, project: Project, path: Path, skip_invalid: bool
+) -> ImportReport:
+    """A zip of media files, read in place: never extracted to a folder here."""
+    with _progress() as progress:
+        task = progress.add_task(f"importing {path.name}", total=None)
+        return item_service.import_media_archive(
+            db,
+            settings,
+            project,
+            path,
             lambda done: progress.update(task, completed=done),
             skip_invalid=skip_invalid,
         )

@@ -10,9 +10,10 @@ import mimetypes
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, Protocol
 
 from fairlabel.config import Settings
 from fairlabel.errors import PayloadTooLarge, ValidationFailed
@@ -32,12 +33,10 @@ _QUARTER_TURNS = frozenset({5, 6, 7, 8})
 _AUDIO_CONTAINER_EXTENSIONS = frozenset({".weba", ".mka", ".oga", ".ogg", ".opus", ".m4a"})
 
 
-@dataclass(frozen=True, slots=True)
-class StoredFile:
-    sha256: str
-    size: int
-    path: Path
-    head: bytes
+class Readable(Protocol):
+    """What the store reads a file from: an upload, an open file, an archive's entry."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +45,18 @@ class MediaInfo:
     content_type: str
     width: int | None = None
     height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A file written to the store and described: under a temporary name while staged, at
+    its content's path once placed."""
+
+    name: str
+    sha256: str
+    size: int
+    path: Path
+    info: MediaInfo
 
 
 def safe_name(name: str | None) -> str:
@@ -80,27 +91,47 @@ def media_path(settings: Settings, sha256: str) -> Path:
     return settings.media_dir / sha256[:2] / sha256[2:4] / sha256
 
 
-def store(settings: Settings, stream: BinaryIO, name: str) -> StoredFile:
-    """Copy the stream into the store while hashing it: a temporary file in the store, synced,
-    then renamed into place, so a reader never sees half a file."""
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=settings.media_dir, prefix=".upload-")
-    try:
-        digest, size, head = _copy_hashing(stream, fd, settings.max_media_bytes, name)
+class Staging:
+    """An upload's files, each written to a temporary name in the store and described there,
+    and moved into place only once the whole upload is known good: leaving the block removes
+    whatever was not placed, so a refused upload leaves no file behind."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pending: set[Path] = set()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for path in self._pending:
+            path.unlink(missing_ok=True)
+        self._pending.clear()
+
+    def add(self, name: str, stream: Readable) -> StoredFile:
+        """Copy the stream while hashing it (synced), then read what it is from its bytes."""
+        self.settings.media_dir.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=self.settings.media_dir, prefix=".upload-")
+        path = Path(temporary)
+        self._pending.add(path)
+        digest, size, head = _copy_hashing(stream, fd, self.settings.max_media_bytes, name)
         if size == 0:
             raise ValidationFailed(
                 "the file is empty", field="file", value=name, expected=SUPPORTED
             )
-        final = media_path(settings, digest)
+        info = describe(name, path, head, self.settings.max_image_pixels)
+        return StoredFile(name, digest, size, path, info)
+
+    def place(self, staged: StoredFile) -> StoredFile:
+        """Rename into place, so a reader never sees half a file."""
+        final = media_path(self.settings, staged.sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temporary, final)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return StoredFile(digest, size, final, head)
+        os.replace(staged.path, final)
+        self._pending.discard(staged.path)
+        return replace(staged, path=final)
 
 
-def _copy_hashing(stream: BinaryIO, fd: int, limit: int, name: str) -> tuple[str, int, bytes]:
+def _copy_hashing(stream: Readable, fd: int, limit: int, name: str) -> tuple[str, int, bytes]:
     sha = hashlib.sha256()
     size = 0
     head = b""
@@ -123,11 +154,11 @@ def _copy_hashing(stream: BinaryIO, fd: int, limit: int, name: str) -> tuple[str
     return sha.hexdigest(), size, head
 
 
-def describe(name: str, stored: StoredFile) -> MediaInfo:
+def describe(name: str, path: Path, head: bytes, max_pixels: int) -> MediaInfo:
     """Kind and content type from the magic bytes, checked against the extension; an image's
     width and height as displayed (EXIF rotation applied)."""
     extension = Path(name).suffix.lower()
-    sniffed = sniff(stored.head, extension)
+    sniffed = sniff(head, extension)
     if sniffed is None:
         raise ValidationFailed(
             "unrecognised media file", field="file", value=name, expected=SUPPORTED
@@ -143,7 +174,7 @@ def describe(name: str, stored: StoredFile) -> MediaInfo:
         )
     if kind != "image":
         return MediaInfo(kind, content_type)
-    width, height = image_size(stored.path, name)
+    width, height = image_size(path, name, max_pixels)
     return MediaInfo(kind, content_type, width, height)
 
 
@@ -211,25 +242,25 @@ def _matroska(extension: str) -> tuple[str, str]:
     return "video", "video/x-matroska" if extension == ".mkv" else "video/webm"
 
 
-def image_size(path: Path, name: str) -> tuple[int, int]:
+def image_size(path: Path, name: str, max_pixels: int) -> tuple[int, int]:
     """Width and height as a browser shows the image; the file is decoded (JPEG at 1/8 scale)
-    so that a truncated or corrupt image is refused here, not in a worker's browser."""
+    so that a truncated or corrupt image is refused here, not in a worker's browser. The size
+    is checked from the header first: a small file can decode to gigabytes."""
     from PIL import Image, UnidentifiedImageError
 
+    _guard_pillow(Image, max_pixels)
     try:
         with Image.open(path) as image:
             width, height = image.size
+            if width * height > max_pixels:
+                raise too_many_pixels(name, max_pixels, f"is {width} x {height} pixels")
             if image.getexif().get(_EXIF_ORIENTATION, 1) in _QUARTER_TURNS:
                 width, height = height, width
             image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
             image.load()
-    except (
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        UnidentifiedImageError,
-    ) as exc:
+    except Image.DecompressionBombError:
+        raise too_many_pixels(name, max_pixels, "has far more pixels") from None
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
         raise ValidationFailed(
             f"the image cannot be read: {exc}",
             field="file",
@@ -237,3 +268,21 @@ def image_size(path: Path, name: str) -> tuple[int, int]:
             expected="a complete, readable image",
         ) from exc
     return width, height
+
+
+def _guard_pillow(image_module: Any, max_pixels: int) -> None:
+    """Pillow's own guard at the same limit: past twice the limit it refuses at open; the
+    warning it gives in between only repeats the refusal made here."""
+    image_module.MAX_IMAGE_PIXELS = max_pixels
+    warnings.filterwarnings("ignore", category=image_module.DecompressionBombWarning)
+
+
+def too_many_pixels(name: str, max_pixels: int, size: str) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the image {size} than this server decodes (a decompression bomb guard); "
+        "it was refused from its header, undecoded",
+        field="file",
+        value=name,
+        expected=f"an image of at most {max_pixels:,} pixels, width times height "
+        "(FAIRLABEL_MAX_IMAGE_PIXELS)",
+    )

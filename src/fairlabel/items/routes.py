@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from fairlabel.auth import policies
+from fairlabel.auth.policies import Principal
 from fairlabel.config import Settings
+from fairlabel.db import Database
 from fairlabel.deps import CurrentPrincipal, DatabaseDep, SessionDep, SettingsDep
 from fairlabel.errors import ValidationFailed
 from fairlabel.items import media, parsing, service, transfer
 from fairlabel.items import policies as item_policies
 from fairlabel.items.parsing import ImportFormat
 from fairlabel.items.schemas import ImportReport, ItemOut, ItemPage, MediaImportOut, WorkerItemOut
-from fairlabel.models import Project
 from fairlabel.projects import service as projects_service
 
 router = APIRouter(tags=["items"])
@@ -122,11 +123,13 @@ async def upload_media(
     request: Request,
     principal: CurrentPrincipal,
     db: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
 ) -> MediaImportOut:
-    """Upload image, audio or video files (multipart); each becomes an item named after it."""
-    project = await run_in_threadpool(projects_service.get_project, db, project_id)
-    policies.manage_project(principal, project)
+    """Upload image, audio or video files (multipart), or zip archives of them; each file
+    becomes an item named after it (an archive's, by its path inside the archive). Every
+    file is checked before any is kept: a refused upload leaves no item and no file."""
+    await run_in_threadpool(_check_manager, database, principal, project_id)
     transfer.refuse_declared_size(request, settings.max_upload_bytes)
     form = await transfer.read_form(request, settings.max_upload_bytes)
     try:
@@ -138,22 +141,31 @@ async def upload_media(
                 value=None,
                 expected="one or more files in multipart/form-data",
             )
-        return await run_in_threadpool(_import_uploads, db, settings, project, uploads)
+        return await run_in_threadpool(_import_uploads, db, settings, project_id, uploads)
     finally:
         await form.close()
 
 
+def _check_manager(database: Database, principal: Principal, project_id: int) -> None:
+    with database.session(write=False) as read:
+        policies.manage_project(principal, projects_service.get_project(read, project_id))
+
+
 def _import_uploads(
-    db: Session, settings: Settings, project: Project, uploads: list[UploadFile]
+    db: Session, settings: Settings, project_id: int, uploads: list[UploadFile]
 ) -> MediaImportOut:
-    items, created = [], 0
-    for upload in uploads:
-        item, is_new = service.upsert_media_item(
-            db, settings, project, upload.filename, upload.file
-        )
-        items.append(ItemOut.model_validate(item))
-        created += is_new
-    return MediaImportOut(created=created, updated=len(items) - created, items=items)
+    """Files are written and checked before the write transaction starts: on SQLite, others
+    wait for the database only while the rows are written, not while an archive expands."""
+    with media.Staging(settings) as staging:
+        staged = service.stage_uploads(staging, [(u.filename, u.file) for u in uploads])
+        project = projects_service.get_project(db, project_id)
+        added = [service.add_media_item(db, project, staging.place(one)) for one in staged]
+    created = sum(is_new for _item, is_new in added)
+    return MediaImportOut(
+        created=created,
+        updated=len(added) - created,
+        items=[ItemOut.model_validate(item) for item, _is_new in added],
+    )
 
 
 @router.get("/projects/{project_id}/items", operation_id="list_items")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from fairlabel.config import Settings
 from fairlabel.db import utcnow
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
-from fairlabel.items import media
+from fairlabel.items import archive, media
 from fairlabel.items.dedupe import DuplicateFinder
 from fairlabel.items.extras import RowExtras, check_extras, store_extras, take_extras
 from fairlabel.items.parsing import Entry, ParseError, RowError
@@ -326,22 +326,45 @@ def upsert_media_item(
     db: Session, settings: Settings, project: Project, filename: str | None, stream: BinaryIO
 ) -> tuple[Item, bool]:
     """`import_media_file`, also saying whether the item is new."""
-    name = media.safe_name(filename)
-    stored = media.store(settings, stream, name)
-    info = media.describe(name, stored)
+    with media.Staging(settings) as staging:
+        staged = staging.add(media.safe_name(filename), stream)
+        return add_media_item(db, project, staging.place(staged))
+
+
+def stage_uploads(
+    staging: media.Staging, uploads: Iterable[tuple[str | None, BinaryIO]]
+) -> list[media.StoredFile]:
+    """Each uploaded file, or in a zip archive's place the media files it holds, written and
+    checked; the first bad one raises, and the staging then keeps none."""
+    staged = []
+    for filename, stream in uploads:
+        name = media.safe_name(filename)
+        head = stream.read(archive.ZIP_HEAD_BYTES)
+        stream.seek(0)
+        if not archive.is_zip(head):
+            staged.append(staging.add(name, stream))
+            continue
+        entries = archive.media_entries(stream, name, staging.settings)
+        staged.extend(staging.add(entry, entry_stream) for entry, entry_stream in entries)
+    return staged
+
+
+def add_media_item(db: Session, project: Project, stored: media.StoredFile) -> tuple[Item, bool]:
+    """Upsert the item of a placed file under its name, and the project's media row."""
     if db.get_bind().dialect.name == "postgresql":
         lock_project_items(db, project.id)
+    info = stored.info
     description: dict[str, Any] = {
         "src": f"/api/projects/{project.id}/media/{stored.sha256}",
         "sha256": stored.sha256,
         "content_type": info.content_type,
         "size": stored.size,
-        "name": name,
+        "name": stored.name,
     }
     if info.width is not None:
         description |= {"width": info.width, "height": info.height}
-    item, created = _upsert_item(db, project, name, {info.kind: description})
-    row = _media_row(db, project, stored, info, name)
+    item, created = _upsert_item(db, project, stored.name, {info.kind: description})
+    row = _media_row(db, project, stored)
     if row.item_id is None:
         row.item_id = item.id
     return item, created
@@ -382,13 +405,12 @@ def _upsert_item(
     return item, item.created_at == item.updated_at
 
 
-def _media_row(
-    db: Session, project: Project, stored: media.StoredFile, info: media.MediaInfo, name: str
-) -> Media:
+def _media_row(db: Session, project: Project, stored: media.StoredFile) -> Media:
+    info = stored.info
     statement = _dialect_insert(db)(Media).values(
         project_id=project.id,
         sha256=stored.sha256,
-        name=name,
+        name=stored.name,
         kind=info.kind,
         content_type=info.content_type,
         size=stored.size,
@@ -412,32 +434,67 @@ def import_media_folder(
     skip_invalid: bool = False,
 ) -> ImportReport:
     """Every file under `folder` (hidden ones and links leading out of it left alone), named by
-    its relative path. Like row imports: one bad file rejects all, unless skip_invalid."""
+    its relative path. Like row imports: one bad file rejects all, and then no file is kept,
+    unless skip_invalid."""
     problems = _Problems()
-    created = updated = done = 0
-    for path, name in _folder_files(folder, problems):
-        try:
-            with path.open("rb") as stream:
-                _item, is_new = upsert_media_item(db, settings, project, name, stream)
-        except FairlabelError as exc:
-            problems.add(
-                RowError(None, exc.field, name, exc.expected or "a media file", exc.message)
+    files = _opened(_folder_files(folder, problems))
+    return _import_files(db, settings, project, files, problems, on_progress, skip_invalid)
+
+
+def import_media_archive(
+    db: Session,
+    settings: Settings,
+    project: Project,
+    path: Path,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    skip_invalid: bool = False,
+) -> ImportReport:
+    """The media files of a zip archive, as `import_media_folder` imports a folder; an
+    archive with an unsafe entry is refused whole, skip_invalid or not (see archive.py)."""
+    with path.open("rb") as file:
+        entries = archive.media_entries(file, media.safe_name(path.name), settings)
+        return _import_files(db, settings, project, entries, _Problems(), on_progress, skip_invalid)
+
+
+def _opened(files: Iterator[tuple[Path, str]]) -> Iterator[tuple[str, media.Readable]]:
+    for path, name in files:
+        with path.open("rb") as stream:
+            yield name, stream
+
+
+def _import_files(
+    db: Session,
+    settings: Settings,
+    project: Project,
+    files: Iterator[tuple[str, media.Readable]],
+    problems: _Problems,
+    on_progress: Callable[[int], None] | None,
+    skip_invalid: bool,
+) -> ImportReport:
+    with media.Staging(settings) as staging:
+        staged = []
+        for name, stream in files:
+            try:
+                staged.append(staging.add(media.safe_name(name), stream))
+            except FairlabelError as exc:
+                problems.add(
+                    RowError(None, exc.field, name, exc.expected or "a media file", exc.message)
+                )
+                continue
+            if on_progress is not None:
+                on_progress(len(staged))
+        if problems.total and not skip_invalid:
+            raise ValidationFailed(
+                f"{problems.total} file(s) cannot be imported; nothing was",
+                field="files",
+                value=problems.total,
+                expected="every file a readable image, audio or video file, "
+                "or skip_invalid to import the readable ones",
+                details=problems.by_line(),
             )
-            continue
-        created, updated = created + is_new, updated + (not is_new)
-        done += 1
-        if on_progress is not None:
-            on_progress(done)
-    if problems.total and not skip_invalid:
-        raise ValidationFailed(
-            f"{problems.total} file(s) cannot be imported; nothing was",
-            field="files",
-            value=problems.total,
-            expected="every file a readable image, audio or video file, "
-            "or skip_invalid to import the readable ones",
-            details=problems.by_line(),
-        )
-    return problems.report(created, updated)
+        created = sum(add_media_item(db, project, staging.place(one))[1] for one in staged)
+    return problems.report(created, len(staged) - created)
 
 
 def _folder_files(folder: Path, problems: _Problems) -> Iterator[tuple[Path, str]]:
