@@ -31,7 +31,6 @@ from fairlabel.formats.split import Split
 from fairlabel.formats.zipstream import INDEX_CACHE_KIB, ZipStream
 
 _EXIF_ORIENTATION = 0x0112
-LAYOUT_NO_MEDIA = "media: not included; put each image at the path files.csv gives it"
 NAME_CLASHES = (
     "file names: each image keeps its relative path; one whose name is taken already (or "
     "differs only in case or extension) has its item id appended, as files.csv says"
@@ -161,6 +160,7 @@ def readme(written: Written) -> bytes:
         "",
         *written.layout,
         "files.csv: each image's item id, external id, split, file name and label file",
+        NAME_CLASHES,
         "",
         f"images written: {sum(written.counts.values())}",
         *_split_lines(written),
@@ -222,6 +222,13 @@ def _csv_line(row: list[Any]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(row)
     return buffer.getvalue().encode()
+
+
+def media_line(project: ExportProject, folder: str) -> str:
+    """The README line on media: where the images are, or where to put them."""
+    if project.options.include_media:
+        return f"media: included, at {folder}<file name>"
+    return f"media: not included; put each image at {folder} + its file name in files.csv"
 
 
 def media_entries(

@@ -13,6 +13,7 @@ from fairlabel.formats.bundle import (
     export_json,
     manifest_csv,
     media_entries,
+    media_line,
     readme,
     stored_media,
 )
@@ -63,7 +64,8 @@ class CocoFormat(ImageFormat):
     ) -> Iterator[bytes]:
         if project.options.include_media:
             return rechunk(self._zip(project, source, objects, provenance))
-        return rechunk(self._json(project, source, objects, provenance, None, SkipLog()))
+        labels = LabelIndex(image_questions(project))
+        return rechunk(self._json(project, source, objects, provenance, labels, None, SkipLog()))
 
     def _json(
         self,
@@ -71,11 +73,12 @@ class CocoFormat(ImageFormat):
         source: Callable[..., Iterator[Any]],
         objects: Objects,
         provenance: Provenance,
+        labels: LabelIndex,
         manifest: Manifest | None,
         skipped: SkipLog,
     ) -> Iterator[bytes]:
         """Categories come last so that labels met only in answers can still be added."""
-        field, labels = image_field(project), LabelIndex(image_questions(project))
+        field = image_field(project)
         licenses = [{"id": _LICENSE_ID, "name": "Unspecified", "url": ""}]
         yield b'{"info":' + orjson.dumps(_info(project, provenance))
         yield b',"licenses":' + orjson.dumps(licenses) + b',"images":['
@@ -94,9 +97,9 @@ class CocoFormat(ImageFormat):
         provenance: Provenance,
     ) -> Iterator[bytes]:
         archive, manifest = ZipStream(project.exported_at), Manifest(by_stem=False)
-        skipped = SkipLog()
+        labels, skipped = LabelIndex(image_questions(project)), SkipLog()
         try:
-            json = self._json(project, source, objects, provenance, manifest, skipped)
+            json = self._json(project, source, objects, provenance, labels, manifest, skipped)
             yield from archive.write(ANNOTATIONS, json)
             yield from media_entries(archive, manifest, _in_images)
             yield from archive.write("files.csv", manifest_csv(manifest, _annotations_file))
@@ -108,10 +111,10 @@ class CocoFormat(ImageFormat):
                 None,
                 manifest.counts(),
                 skipped,
-                [],
+                [label for label, _ in labels.labels()],
                 [
                     f"{ANNOTATIONS}: the COCO file; its file names are relative to images/",
-                    "media: included, at images/<file name>",
+                    media_line(project, "images/"),
                 ],
             )
             yield archive.add("README.txt", readme(written))

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from fairlabel.formats.base import ExportProject
-from fairlabel.formats.bundle import LAYOUT_NO_MEDIA, ImageArchiveFormat, Manifest
+from fairlabel.formats.bundle import ImageArchiveFormat, Manifest, media_line
 from fairlabel.formats.images import ImageRef, LabelIndex, Shape, stem_of
 from fairlabel.formats.registry import register
 from fairlabel.formats.split import Split
@@ -84,15 +84,10 @@ class VocFormat(ImageArchiveFormat):
             yield f"ImageSets/Main/{name}.txt", _image_set(manifest, members)
 
     def layout(self, project: ExportProject, split: Split | None) -> list[str]:
-        media = (
-            "media: included, at JPEGImages/<file name>"
-            if project.options.include_media
-            else LAYOUT_NO_MEDIA.replace("the path", "JPEGImages/ + the file name")
-        )
         return [
             "Annotations/<file name without extension>.xml; ImageSets/Main lists those "
             "names; labelmap.txt gives the class order (background first, as VOC's)",
-            media,
+            media_line(project, "JPEGImages/"),
         ]
 
 

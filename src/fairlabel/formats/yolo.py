@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from fairlabel.formats.base import ExportProject
-from fairlabel.formats.bundle import LAYOUT_NO_MEDIA, ImageArchiveFormat, Manifest
+from fairlabel.formats.bundle import ImageArchiveFormat, Manifest, media_line
 from fairlabel.formats.images import ImageRef, LabelIndex, Shape, image_questions, stem_of
 from fairlabel.formats.registry import register
 from fairlabel.formats.split import Split
@@ -44,15 +44,10 @@ class YoloFormat(ImageArchiveFormat):
         yield "data.yaml", [_data_yaml(names, split.names if split else []).encode()]
 
     def layout(self, project: ExportProject, split: Split | None) -> list[str]:
-        media = (
-            "media: included, at images/<split>/<file name>"
-            if project.options.include_media
-            else LAYOUT_NO_MEDIA.replace("the path", "images/<split>/ + the file name")
-        )
         return [
             "labels/<split>/<file name without extension>.txt beside images/<split>/, as "
             "Ultralytics expects; train on data.yaml (its folder is the dataset root)",
-            media,
+            media_line(project, "images/<split>/"),
         ]
 
 
