@@ -1,5 +1,5 @@
-"""Security headers and cookies through the real app: every page (found from the app's own
-routes, so that a new page is covered the day it is added), the API, static files and
+"""Security headers and cookies through the real app: every page (found from the routers
+of fairlabel.web, so that a new page is covered the day it is added), the API, static files and
 media with Range carry the policy; no page holds an inline script or event handler; the
 cookies are HttpOnly and SameSite, and Secure over https, directly or behind a trusted
 proxy."""
