@@ -101,8 +101,8 @@ REVIEW_SECONDS = 25
 MARGIN, SPARE = 1.3, 40
 #: The chance in a task of giving it back unanswered, or of leaving it with a draft.
 GIVE_BACK, WALK_AWAY = 0.01, 0.01
-#: One verdict in MISREAD_EVERY on right work misreads it (a wrongful rejection, which its
-#: worker appeals); a worker appeals a rightful rejection with the chance STUBBORN.
+#: Every MISREAD_EVERY-th verdict, when the work is right, misreads it (a wrongful rejection,
+#: which its worker appeals); a worker appeals a rightful rejection with the chance STUBBORN.
 MISREAD_EVERY, STUBBORN = 60, 0.1
 RATE_SHARE, FEEDBACK_SHARE = 0.05, 0.01
 #: A server sweeps every few minutes (pay_sweep_seconds); the history every six hours, which
@@ -143,6 +143,10 @@ class Rejection:
 
 
 class History:
+    """The month's processes, and what the people in it know: the rejections each worker
+    has been told of, the appeals they filed, which terms they have seen; with a tally of
+    what happened."""
+
     def __init__(
         self,
         db: Session,
@@ -154,11 +158,11 @@ class History:
         self.db, self.settings, self.seeded, self.rng = db, settings, seeded, rng
         self.tasks_per_session = tasks_per_session
         projects = seeded.projects
-        self.tickets = ticket_work(*_paid(projects["tickets"]), seeded.tickets)
+        self.tickets = ticket_work(*_id_and_seconds(projects["tickets"]), seeded.tickets)
         self.work: dict[str, Work] = {
             "tickets": self.tickets,
-            "replies": comparison_work(*_paid(projects["replies"]), seeded.comparisons),
-            "safety": report_work(*_paid(projects["safety"]), seeded.reports),
+            "replies": comparison_work(*_id_and_seconds(projects["replies"]), seeded.comparisons),
+            "safety": report_work(*_id_and_seconds(projects["safety"]), seeded.reports),
         }
         self.owner = Principal(
             seeded.owner.id,
@@ -466,7 +470,7 @@ class History:
         self.tally["notices"] += 1
 
 
-def _paid(project: Project) -> tuple[int, int]:
+def _id_and_seconds(project: Project) -> tuple[int, int]:
     return project.id, project.estimated_seconds
 
 
