@@ -3,7 +3,7 @@ rules (ties, shares, medoids, Bradley-Terry order) and defined results on degene
 
 import pytest
 
-from fairlabel.quality.kinds import aggregator_for
+from fairlabel.quality.kinds import Shapes, aggregator_for
 from fairlabel.questions import get_question_type
 
 
@@ -78,6 +78,22 @@ def test_polygons_cluster_by_iou_and_keep_the_medoid() -> None:
     f1, mean_iou = kind.figures(shapes, {1: answers})
     assert f1.value is not None and mean_iou.value is not None
     assert kind.figures(shapes, {1: answers[:1]})[0].reason  # one annotator: no pairs
+
+
+def test_shape_support_is_the_share_of_annotators_who_drew_each_object() -> None:
+    boxes = aggregator_for("boxes")
+    cat = {"x": 0, "y": 0, "width": 10, "height": 10, "label": "cat"}
+    dog = {"x": 50, "y": 50, "width": 10, "height": 10, "label": "dog"}
+    near = {**cat, "x": 1}
+    drawn = [[cat, dog], [near], [near, {**dog, "label": "cat"}]]
+    assert isinstance(boxes, Shapes)
+    assert boxes.support([cat, dog], drawn) == [1.0, pytest.approx(1 / 3)]
+    assert boxes.support([cat], []) == [0.0]
+    polygons = aggregator_for("polygons")
+    assert isinstance(polygons, Shapes)
+    kept = [{"points": square(1), "label": "cat"}]
+    given = [[{"points": square(0), "label": "cat"}], [{"points": square(50), "label": "cat"}]]
+    assert polygons.support(kept, given) == [0.5]
 
 
 def test_ranking_by_bradley_terry_with_equal_strengths_tied() -> None:

@@ -2,7 +2,7 @@
 polygon per object, each with the share of annotators who drew it as its score."""
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from fairlabel.formats.base import ExportProject
 from fairlabel.formats.images import Objects, Shape, image_questions, make_shape
@@ -36,9 +36,8 @@ def consensus_objects(project: ExportProject) -> Objects:
 
 
 def _shapes_kind(type_name: str) -> Shapes:
-    kind = aggregator_for(get_question_type(type_name).answer_kind)
-    assert isinstance(kind, Shapes)
-    return kind
+    """The aggregator of a bbox or polygon question: both answer kinds are Shapes."""
+    return cast(Shapes, aggregator_for(get_question_type(type_name).answer_kind))
 
 
 def bounded(records: Iterable[Any]) -> Callable[..., Iterator[Any]]:
