@@ -10,13 +10,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from fairlabel.config import Settings
 from fairlabel.db import Database
 from fairlabel.errors import FairlabelError
 from fairlabel.headers import SecurityHeaders, security_headers
 from fairlabel.jobs.runner import make_runner
+from fairlabel.web import pages
 
 log = logging.getLogger("fairlabel")
 
@@ -94,7 +95,7 @@ def _api_router() -> APIRouter:
 
 
 def _install_web(app: FastAPI) -> None:
-    from fairlabel.web.routes import mount_web
+    from fairlabel.web import mount_web
 
     mount_web(app)
 
@@ -110,7 +111,10 @@ def _install_security(app: FastAPI, settings: Settings) -> None:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FairlabelError)
-    async def on_fairlabel_error(_request: Request, exc: FairlabelError) -> JSONResponse:
+    async def on_fairlabel_error(request: Request, exc: FairlabelError) -> Response:
+        """A page shows the refusal as its HTML error page; the API answers JSON."""
+        if pages.is_page(request):
+            return pages.error_page(request, exc)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

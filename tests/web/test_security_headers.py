@@ -21,7 +21,7 @@ import fairlabel.web
 from fairlabel.app import create_app
 from fairlabel.config import Settings
 from fairlabel.headers import content_security_policy
-from fairlabel.web.routes import LOGIN_CSRF_COOKIE
+from fairlabel.web.account.sign_in import LOGIN_CSRF_COOKIE
 from tests.factories import PASSWORD, Account, Factory
 from tests.items.test_media_api import upload, wav
 from tests.web.helpers import login_token, sign_in
@@ -116,10 +116,10 @@ def world(factory: Factory) -> dict[str, Any]:
 
 
 def page_routes() -> list[APIRoute]:
-    """The GET routes of every page module in fairlabel.web (they have no prefix)."""
+    """The GET routes of every page module under fairlabel.web (they have no prefix)."""
     found = []
-    for module_info in pkgutil.iter_modules(fairlabel.web.__path__):
-        module = importlib.import_module(f"fairlabel.web.{module_info.name}")
+    for module_info in pkgutil.walk_packages(fairlabel.web.__path__, "fairlabel.web."):
+        module = importlib.import_module(module_info.name)
         router = getattr(module, "router", None)
         if isinstance(router, APIRouter):
             found += [r for r in router.routes if isinstance(r, APIRoute) and "GET" in r.methods]

@@ -120,6 +120,12 @@ def read_project_data(principal: Principal, project: ProjectLike) -> None:
     )
 
 
+def manages_project(principal: Principal, project: ProjectLike) -> bool:
+    """Whether the person may change the project: an operator, or an owner or manager of
+    its organization."""
+    return principal.is_operator or principal.roles.get(project.organization_id) in MANAGING_ROLES
+
+
 def manage_project(principal: Principal, project: ProjectLike) -> None:
     read_project_data(principal, project)
     _require_managing_role(principal, project.organization_id)

@@ -13,7 +13,7 @@ from fairlabel.deps import CurrentPrincipal, SessionDep
 from fairlabel.errors import Forbidden
 from fairlabel.gold import service
 from fairlabel.gold.schemas import AccuracyReport, GoldIn, GoldOut, GoldPage, MyGold
-from fairlabel.items.service import item_not_found
+from fairlabel.items.errors import item_not_found
 from fairlabel.models import Item, Project
 from fairlabel.projects import service as projects_service
 

@@ -22,7 +22,7 @@ from fairlabel.errors import ValidationFailed
 from fairlabel.gold import serving
 from fairlabel.gold.schemas import AccuracyReport, Figures, MissedGold, MyGold, WorkerAccuracy
 from fairlabel.gold.serving import GOLD_SCORES, LABEL_STAGE, OVERALL
-from fairlabel.items.service import item_not_found
+from fairlabel.items.errors import item_not_found
 from fairlabel.models import (
     Annotation,
     Assignment,

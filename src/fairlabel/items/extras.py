@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fairlabel.assist import service as assist_service
 from fairlabel.errors import ValidationFailed
+from fairlabel.gold import service as gold_service
 from fairlabel.items.parsing import RowError
 from fairlabel.models import Item, Project
 from fairlabel.questions import QuestionSpec, validate_answers
@@ -138,8 +139,6 @@ def _suggestion(
 
 def store_extras(db: Session, project: Project, extras: Sequence[RowExtras]) -> None:
     """Once the items are written: mark gold items and store suggestions."""
-    from fairlabel.gold import service as gold_service  # it imports the items service
-
     if not extras:
         return
     ids = _item_ids(db, project.id, [extra.external_id for extra in extras])

@@ -7,7 +7,7 @@ from typing import Literal
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
-from fairlabel.items.service import item_not_found, media_not_found
+from fairlabel.items.errors import item_not_found, media_not_found
 from fairlabel.models import Project
 
 Audience = Literal["member", "worker"]

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from fairlabel.config import Settings
 from fairlabel.db import utcnow
-from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
+from fairlabel.errors import FairlabelError, ValidationFailed
 from fairlabel.items import archive, media
 from fairlabel.items.dedupe import DuplicateFinder
+from fairlabel.items.errors import item_not_found, media_not_found
 from fairlabel.items.extras import RowExtras, check_extras, store_extras, take_extras
 from fairlabel.items.parsing import Entry, ParseError, RowError
 from fairlabel.items.rows import PreparedRow, prepare_row, unstorable
@@ -236,22 +237,6 @@ def list_items(db: Session, project_id: int, after_id: int | None, limit: int) -
     if after_id is not None:
         query = query.where(Item.id > after_id)
     return list(db.scalars(query.order_by(Item.id).limit(limit)))
-
-
-def item_not_found(item_id: int) -> NotFound:
-    """One answer for a missing item and for one the caller may not see."""
-    return NotFound(
-        "no such item", field="item_id", value=item_id, expected="the id of an item you may see"
-    )
-
-
-def media_not_found(sha256: str) -> NotFound:
-    return NotFound(
-        "no such media file",
-        field="sha256",
-        value=sha256,
-        expected="the SHA-256 of a media file you may see",
-    )
 
 
 def get_item(db: Session, item_id: int) -> Item:

@@ -1,5 +1,6 @@
 """What the pages show beside the raw records: a plain-words summary of each question, the
-guidelines as safe HTML, and where the built workspace bundle is."""
+guidelines as safe HTML, the pay line and wellness summary of a project, and where the
+built workspace bundle is."""
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -8,8 +9,13 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from sqlalchemy.orm import object_session
 
-from fairlabel.models import Question
+from fairlabel.models import Project, Question
+from fairlabel.pay import floors
+from fairlabel.pay.floors import money
+from fairlabel.wellness import risks
+from fairlabel.wellness import service as wellness
 
 DIST_DIR = Path(__file__).parent / "static" / "dist"
 WORKSPACE_SCRIPT = "workspace.js"
@@ -90,3 +96,20 @@ _DESCRIPTIONS = {
     ),
     "pairwise": lambda s, labels: "say which of two responses is better",
 }
+
+
+def pay_line(project: floors.PayPolicy) -> str:
+    """What a task pays, as a worker reads it before accepting."""
+    hourly = money(round(floors.hourly_minor(project)), project.currency)
+    if project.pay_basis == "hour":
+        return f"{hourly} an hour of measured time"
+    rate = money(floors.label_rate(project), project.currency)
+    return f"{rate} per item, about {project.estimated_seconds} s each: {hourly} an hour"
+
+
+def project_wellness(project: Project) -> dict[str, Any]:
+    """For the home page: a project's risk labels and its ratings (means and count only)."""
+    db = object_session(project)
+    summary = wellness.summaries(db, [project.id], with_comments=False)[project.id] if db else None
+    labels = [risks.BY_NAME[n].label for n in project.content_risks or [] if n in risks.BY_NAME]
+    return {"risks": labels, "ratings": summary}

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fairlabel.headers import DOCS_CDN, docs_policy
-from fairlabel.web.routes import templates
+from fairlabel.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,6 +25,6 @@ def api_docs(request: Request) -> Response:
         "integrity": SWAGGER_UI_INTEGRITY,
         "openapi_url": request.app.openapi_url,
     }
-    response = templates.TemplateResponse(request, "api_docs.html", context)
+    response = render(request, "api_docs.html", context)
     response.headers["Content-Security-Policy"] = docs_policy()
     return response

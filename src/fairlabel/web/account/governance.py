@@ -23,8 +23,7 @@ from fairlabel.governance import service
 from fairlabel.governance.routes import require_worker
 from fairlabel.governance.schemas import ConsultationIn, RepresentativeIn, TermsIn
 from fairlabel.models import ConsultationTopic, RepresentativeKind
-from fairlabel.web.profile import context
-from fairlabel.web.routes import SignedIn, check_form_csrf, page_error, templates
+from fairlabel.web.pages import SignedIn, check_form_csrf, context, render, titled
 from fairlabel.web.service import render_markdown
 
 router = APIRouter(include_in_schema=False)
@@ -115,7 +114,7 @@ def _terms(
         values={"effective_at": "" if first else f"{suggested:%Y-%m-%dT%H:%M}", **values},
         errors=errors,
     )
-    return templates.TemplateResponse(request, "governance/terms.html", page, status_code=status)
+    return render(request, "governance/terms.html", page, status)
 
 
 @router.post("/terms", response_class=HTMLResponse)
@@ -130,9 +129,7 @@ def publish_terms(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     values = {"title": title, "body": body, "summary": summary, "effective_at": effective_at}
-    refused = _operator_form(request, principal, csrf_token)
-    if refused:
-        return refused
+    _operator_form(principal, csrf_token)
     try:
         fields = {"title": title, "body": body, "summary": summary}
         terms = TermsIn.model_validate(
@@ -161,26 +158,18 @@ def acknowledge_terms(
     principal: SignedIn,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
+    with titled("Not acknowledged"):
         check_form_csrf(principal, csrf_token)
         require_worker(principal)
         service.acknowledge(db, principal.id, number)
-    except FairlabelError as error:
-        db.rollback()
-        title = "Not acknowledged"
-        return page_error(request, context(principal), error.status_code, title, error.message)
     return RedirectResponse(f"/terms?acknowledged={number}", status_code=303)
 
 
-def _operator_form(request: Request, principal: Principal, csrf_token: str) -> Response | None:
-    """The page that says why, for a form sent without the session's token or by anyone
-    but an operator; None when it may go on."""
-    try:
+def _operator_form(principal: Principal, csrf_token: str) -> None:
+    """A form sent without the session's token or by anyone but an operator is refused."""
+    with titled("Not done"):
         check_form_csrf(principal, csrf_token)
         policies.require_operator(principal)
-    except FairlabelError as error:
-        return page_error(request, context(principal), error.status_code, "Not done", error.message)
-    return None
 
 
 # --- representatives and consultations -----------------------------------------------------
@@ -212,9 +201,7 @@ def _governance(
         errors=errors,
         saved=request.query_params.get("saved"),
     )
-    return templates.TemplateResponse(
-        request, "governance/representatives.html", page, status_code=status
-    )
+    return render(request, "governance/representatives.html", page, status)
 
 
 @router.post("/governance/representatives", response_class=HTMLResponse)
@@ -236,9 +223,7 @@ def record_representative(
         "worker_id": worker_id,
         "recognised_on": recognised_on,
     }
-    refused = _operator_form(request, principal, csrf_token)
-    if refused:
-        return refused
+    _operator_form(principal, csrf_token)
     try:
         body = RepresentativeIn.model_validate(
             {
@@ -280,9 +265,7 @@ def record_consultation(
         "outcome": outcome,
         "representative_ids": chosen,
     }
-    refused = _operator_form(request, principal, csrf_token)
-    if refused:
-        return refused
+    _operator_form(principal, csrf_token)
     try:
         body = ConsultationIn.model_validate(
             {

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from fairlabel.errors import FairlabelError
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.questions import get_question_type, question_type_names, validate_question_definition
-from fairlabel.web import project_settings
-from fairlabel.web.project_settings import SettingsForm
+from fairlabel.web import forms
+from fairlabel.web.client import settings_form
+from fairlabel.web.client.settings_form import SettingsForm
 
 #: The settings the builder offers for each type, in the order the form shows them.
 TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -139,7 +140,7 @@ def form_from_project(project: Project, guidelines: str) -> ProjectForm:
         questions=questions,
         questions_json=_questions_json(questions),
         question_indexes=list(range(len(questions))),
-        settings=project_settings.from_project(project),
+        settings=settings_form.from_project(project),
     )
 
 
@@ -198,7 +199,7 @@ def parse_form(data: Mapping[str, str]) -> tuple[ProjectForm, dict[str, Any]]:
         body["questions"] = _json_questions(form)
     else:
         body["questions"] = _builder_questions(form, data)
-    form.settings, settings = project_settings.parse(data, form.add_error)
+    form.settings, settings = settings_form.parse(data, form.add_error)
     return form, body | settings
 
 
@@ -275,11 +276,11 @@ def _json_questions(form: ProjectForm) -> Any:
 
 
 def _integer(form: ProjectForm, element: str, text: str) -> int | None:
-    return project_settings.integer(form.add_error, element, text)
+    return forms.integer(form.add_error, element, text)
 
 
 def _number(form: ProjectForm, element: str, text: str) -> float | None:
-    return project_settings.number(form.add_error, element, text)
+    return forms.number(form.add_error, element, text)
 
 
 def _question_element(index: int, question: QuestionForm, path: str | None) -> str:
@@ -325,11 +326,11 @@ def place_validation_error(form: ProjectForm, error: ValidationError) -> None:
 
 def _add_settings_error(form: ProjectForm, path: Sequence[str | int], message: str) -> None:
     """An error on one of the settings sections, next to its field, or atop the form."""
-    element = project_settings.element_for(form.settings, path)
+    element = settings_form.element_for(form.settings, path)
     if element is None:
         form.add_error("form", message)
     else:
-        form.add_error(element, project_settings.message_for(element, message))
+        form.add_error(element, settings_form.message_for(element, message))
 
 
 def place_service_error(form: ProjectForm, error: FairlabelError) -> None:
@@ -359,7 +360,7 @@ def place_service_error(form: ProjectForm, error: FairlabelError) -> None:
         form.add_error("f-lease_minutes", text)
     elif path in PROJECT_FIELDS:
         form.add_error(f"f-{path}", text)
-    elif project_settings.element_for(form.settings, path.split(".")) is not None:
+    elif settings_form.element_for(form.settings, path.split(".")) is not None:
         _add_settings_error(form, path.split("."), f"{error.message}: {text}")
     else:
         form.add_error("form", f"{error.message}")
@@ -369,7 +370,7 @@ def _place_activation_error(form: ProjectForm, error: FairlabelError) -> None:
     """A refused activation: the reason by the status, each country and the budget in words,
     and the label rate marked when a floor is what it misses."""
     form.add_error("f-status", error.message)
-    form.problems = project_settings.activation_problems(error.details, form.settings.currency)
+    form.problems = settings_form.activation_problems(error.details, form.settings.currency)
     floors = [d for d in error.details if d.get("field") == "rates.label"]
     if floors:
         names = ", ".join(f"{d['name']} ({d['country']})" for d in floors)

@@ -1,8 +1,8 @@
 """A qualification test in the browser: a server-rendered form with one field per question,
 for the types a plain form can answer (label, multi_label, rating, text); the result page
 shows the score, pass or fail, and each missed item with the guideline sections to read
-(the expected answers only for a training test). Tests on
-other types (boxes, spans, rankings) are answered through the API."""
+(the expected answers only for a training test). Tests on other types (boxes, spans,
+rankings) are answered through the API."""
 
 from typing import Annotated, Any
 
@@ -18,15 +18,13 @@ from fairlabel.errors import Conflict, FairlabelError
 from fairlabel.models import QualificationAttempt, QualificationTest
 from fairlabel.pay.floors import money
 from fairlabel.projects import service as projects
-from fairlabel.web.profile import act, context
-from fairlabel.web.routes import SignedIn, page_error, templates
-from fairlabel.web.service import render_item_text
+from fairlabel.web.forms import act
+from fairlabel.web.pages import SignedIn, context, render, titled
 from fairlabel.workforce import service
 from fairlabel.workforce.schemas import AttemptIn
 
 router = APIRouter(include_in_schema=False)
 FORM_TYPES = frozenset({"label", "multi_label", "rating", "text"})
-templates.env.globals["item_text"] = render_item_text
 
 
 @router.get("/qualification-tests/{test_id}", response_class=HTMLResponse)
@@ -43,13 +41,10 @@ def _render(
     status: int,
     result: Any = None,
 ) -> Response:
-    try:
+    with titled("No such test"):
         test = service.get_test(db, test_id)
         project = projects.get_project(db, test.project_id)
         policies.view_project(principal, project)
-    except FairlabelError as refused:
-        values = context(principal)
-        return page_error(request, values, refused.status_code, "No such test", refused.message)
     last = _last(db, test, principal.id)
     attempt = last if last is not None and last.finished_at is None else None
     if attempt is not None:
@@ -69,9 +64,7 @@ def _render(
         form_types=FORM_TYPES,
         error=error,
     )
-    return templates.TemplateResponse(
-        request, "qualification_test.html", values, status_code=status
-    )
+    return render(request, "qualification_test.html", values, status)
 
 
 def _refusal(db: Session, test: QualificationTest, worker_id: int) -> str | None:

@@ -20,8 +20,8 @@ from fairlabel.dueprocess.routes import settle_on_read
 from fairlabel.dueprocess.schemas import AppealIn, FeedbackIn
 from fairlabel.models import Project, Worker
 from fairlabel.review import service as review_service
-from fairlabel.web.profile import Render, act, context
-from fairlabel.web.routes import SignedIn, templates
+from fairlabel.web.forms import Render, act
+from fairlabel.web.pages import SignedIn, context, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -60,7 +60,7 @@ def _render(
         window_days=window_days,
         error=error,
     )
-    return templates.TemplateResponse(request, "appeals.html", values, status_code=status)
+    return render(request, "appeals.html", values, status)
 
 
 def _decisions(db: Session, worker_id: int, since: Any) -> list[tuple[str, int, str]]:
@@ -142,7 +142,7 @@ def audit_page(
         projects=_project_names(db, {e.project_id for e in events if e.project_id is not None}),
         older=events[-1].id if len(events) == PAGE_SIZE else None,
     )
-    return templates.TemplateResponse(request, "audit.html", values)
+    return render(request, "audit.html", values)
 
 
 def _project_names(db: Session, ids: set[int]) -> dict[int, str]:

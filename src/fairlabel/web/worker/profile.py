@@ -1,61 +1,24 @@
 """A worker's profile page: country, languages and skills, qualifications with their tier
 and a form to claim one, every active project marked open to them or with why not, and
-the qualification tests they can sit. Also the small form helper the due-process pages
-share: check the CSRF token, run the service call, show its error on the page."""
+the qualification tests they can sit."""
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairlabel.auth.policies import Principal
 from fairlabel.deps import SessionDep
-from fairlabel.errors import FairlabelError
+from fairlabel.errors import Forbidden
 from fairlabel.models import Project, ProjectStatus, QualificationTest
-from fairlabel.web.routes import (
-    SignedIn,
-    check_form_csrf,
-    page_error,
-    templates,
-)
+from fairlabel.web.forms import Render, act, words
+from fairlabel.web.pages import PageError, SignedIn, context, render
 from fairlabel.workforce import service
 from fairlabel.workforce.schemas import ProfileIn, QualificationClaim
 
 router = APIRouter(include_in_schema=False)
-Render = Callable[[str | None, int], Response]
-
-
-def act(
-    db: Session,
-    principal: Principal,
-    csrf_token: str,
-    action: Callable[[], Any],
-    done: str,
-    render: Render,
-) -> Response:
-    """Run a form's action as the API would; on a refusal, roll back and show the page
-    again with the error's message and status."""
-    try:
-        check_form_csrf(principal, csrf_token)
-        action()
-    except FairlabelError as error:
-        db.rollback()
-        return render(f"{error.message} ({error.field}: {error.expected})", error.status_code)
-    except ValueError as error:  # a pydantic model built from the form's fields
-        db.rollback()
-        return render(str(error), 422)
-    return RedirectResponse(done, status_code=303)
-
-
-def context(principal: Principal, **values: Any) -> dict[str, Any]:
-    return {"principal": principal, "csrf_token": principal.csrf_token, **values}
-
-
-def _words(text: str) -> list[str]:
-    return [word for word in text.replace(",", " ").split() if word]
 
 
 @router.get("/profile", response_class=HTMLResponse)
@@ -67,7 +30,7 @@ def _render(
     request: Request, db: Session, principal: Principal, error: str | None, status: int
 ) -> Response:
     if not principal.is_worker:
-        return page_error(request, context(principal), 403, "No profile", "Only workers have one.")
+        raise PageError("No profile", Forbidden("Only workers have one."))
     tests = db.execute(
         select(QualificationTest, Project.name)
         .join(Project, Project.id == QualificationTest.project_id)
@@ -81,7 +44,7 @@ def _render(
         tests=tests,
         error=error,
     )
-    return templates.TemplateResponse(request, "profile.html", values, status_code=status)
+    return render(request, "profile.html", values, status)
 
 
 @router.post("/profile", response_class=HTMLResponse)
@@ -99,8 +62,8 @@ def save_profile(
     def save() -> None:
         body = ProfileIn(
             country=country.strip().upper() or None,
-            languages=_words(languages),
-            skills=_words(skills),
+            languages=words(languages),
+            skills=words(skills),
             payout_reference=payout_reference.strip() or None,
         )
         service.update_profile(db, principal.id, body)

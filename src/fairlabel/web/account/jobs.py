@@ -8,11 +8,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlabel.auth import policies
 from fairlabel.deps import SessionDep
-from fairlabel.errors import FairlabelError
 from fairlabel.jobs import runner as runners
 from fairlabel.jobs import service as jobs_service
 from fairlabel.models import JobStatus, Project
-from fairlabel.web.routes import SignedIn, page_error, templates
+from fairlabel.web.pages import SignedIn, context, render, titled
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,22 +25,20 @@ STATUS_WORDS = {
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(request: Request, job_id: int, db: SessionDep, principal: SignedIn) -> Response:
-    context: dict[str, object] = {"principal": principal, "csrf_token": principal.csrf_token}
-    try:
+    with titled("Job not found"):
         job = jobs_service.get_job(db, job_id)
         project = db.get(Project, job.project_id) if job.project_id is not None else None
         policies.view_job(principal, job, project)
-    except FairlabelError as error:
-        return page_error(request, context, error.status_code, "Job not found", error.message)
     kind = runners.get_kind(job.kind)
     succeeded = job.status == JobStatus.succeeded
-    context |= {
-        "job": job,
-        "project": project,
-        "title": jobs_service.title_of(job.kind),
-        "status_words": STATUS_WORDS.get(JobStatus(job.status), job.status),
-        "active": job.status in (JobStatus.queued, JobStatus.running),
-        "summary": kind.summary(job.result) if kind and succeeded and job.result else None,
-        "link": kind.link(job) if kind else None,
-    }
-    return templates.TemplateResponse(request, "job.html", context)
+    values = context(
+        principal,
+        job=job,
+        project=project,
+        title=jobs_service.title_of(job.kind),
+        status_words=STATUS_WORDS.get(JobStatus(job.status), job.status),
+        active=job.status in (JobStatus.queued, JobStatus.running),
+        summary=kind.summary(job.result) if kind and succeeded and job.result else None,
+        link=kind.link(job) if kind else None,
+    )
+    return render(request, "job.html", values)

@@ -14,8 +14,9 @@ from fairlabel.dueprocess import audit, service
 from fairlabel.dueprocess.audit import AuditKind
 from fairlabel.dueprocess.routes import settle_on_read
 from fairlabel.dueprocess.schemas import AppealDecision, FeedbackAnswer, SanctionIn
-from fairlabel.web.profile import Render, act, context
-from fairlabel.web.routes import SignedIn, page_error, templates
+from fairlabel.errors import Forbidden
+from fairlabel.web.forms import Render, act
+from fairlabel.web.pages import PageError, SignedIn, context, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,8 +33,7 @@ def _render(
     request: Request, db: Session, principal: Principal, error: str | None, status: int
 ) -> Response:
     if not (principal.is_operator or principal.roles):
-        values = context(principal)
-        return page_error(request, values, 403, "Not for workers", "Operators and clients only.")
+        raise PageError("Not for workers", Forbidden("Operators and clients only."))
     issued = (
         audit.list_events(db, worker_id=None, kind=AuditKind.sanction_issued, limit=100)
         if principal.is_operator
@@ -47,7 +47,7 @@ def _render(
         reasons=service.SANCTION_REASONS,
         error=error,
     )
-    return templates.TemplateResponse(request, "operator.html", values, status_code=status)
+    return render(request, "operator.html", values, status)
 
 
 def _renderer(request: Request, db: Session, principal: Principal) -> Render:

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlabel.deps import SessionDep
 from fairlabel.review import service as review_service
-from fairlabel.web.routes import SignedIn, templates
+from fairlabel.web.pages import SignedIn, context, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -24,10 +24,9 @@ def history_page(
     verdicts = review_service.list_reviews(
         db, worker_id=principal.id, before=before, limit=PAGE_SIZE
     )
-    context = {
-        "principal": principal,
-        "csrf_token": principal.csrf_token,
-        "verdicts": verdicts,
-        "older": verdicts[-1]["id"] if len(verdicts) == PAGE_SIZE else None,
-    }
-    return templates.TemplateResponse(request, "history.html", context)
+    values = context(
+        principal,
+        verdicts=verdicts,
+        older=verdicts[-1]["id"] if len(verdicts) == PAGE_SIZE else None,
+    )
+    return render(request, "history.html", values)

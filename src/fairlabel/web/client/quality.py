@@ -13,33 +13,36 @@ from fairlabel.errors import Conflict, FairlabelError
 from fairlabel.jobs import service as jobs_service
 from fairlabel.quality import jobs as quality_jobs
 from fairlabel.quality import service as quality_service
-from fairlabel.web.client import _can_manage, _context, _project_for
-from fairlabel.web.routes import SignedIn, check_form_csrf, page_error, templates
+from fairlabel.web.pages import (
+    ManagedProject,
+    MemberProject,
+    PageError,
+    SignedIn,
+    check_form_csrf,
+    context,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/projects/{project_id}/quality", response_class=HTMLResponse)
 def quality_page(
-    request: Request, project_id: int, db: SessionDep, principal: SignedIn
+    request: Request, project: MemberProject, db: SessionDep, principal: SignedIn
 ) -> Response:
-    project = _project_for(request, db, principal, project_id, policies.read_project_data)
-    if isinstance(project, Response):
-        return project
-    context = _context(
+    values = context(
         principal,
         project=project,
-        can_manage=_can_manage(principal, project),
+        can_manage=policies.manages_project(principal, project),
         report=quality_service.quality_report(db, project),
         recompute=jobs_service.active_job(db, project.id, quality_jobs.KIND),
     )
-    return templates.TemplateResponse(request, "client/quality.html", context)
+    return render(request, "client/quality.html", values)
 
 
 @router.post("/projects/{project_id}/quality/recompute", response_class=HTMLResponse)
 def recompute(
-    request: Request,
-    project_id: int,
+    project: ManagedProject,
     db: SessionDep,
     principal: SignedIn,
     runner: RunnerDep,
@@ -48,15 +51,11 @@ def recompute(
     """Start the recompute job (as POST /api/projects/{id}/consensus) and go to its page;
     while one is already queued or running, go to that one's page instead."""
     check_form_csrf(principal, csrf_token)
-    project = _project_for(request, db, principal, project_id, policies.manage_project)
-    if isinstance(project, Response):
-        return project
     try:
         job = quality_jobs.start_recompute(db, runner, project, None, None, principal.id)
     except FairlabelError as error:
         running = jobs_service.active_job(db, project.id, quality_jobs.KIND)
         if isinstance(error, Conflict) and running is not None:
             return RedirectResponse(f"/jobs/{running.id}", status_code=303)
-        title = "The consensus cannot be recomputed"
-        return page_error(request, _context(principal), error.status_code, title, error.message)
+        raise PageError("The consensus cannot be recomputed", error) from error
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)

@@ -16,8 +16,14 @@ from fairlabel.deps import SessionDep
 from fairlabel.errors import FairlabelError, ValidationFailed
 from fairlabel.gold import service as gold_service
 from fairlabel.models import Item, Project
-from fairlabel.web.client import _can_manage, _context, _project_for
-from fairlabel.web.routes import SignedIn, check_form_csrf, templates
+from fairlabel.web.pages import (
+    ManagedProject,
+    MemberProject,
+    SignedIn,
+    check_form_csrf,
+    context,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,17 +32,16 @@ LISTED = 200
 
 
 @router.get("/projects/{project_id}/gold", response_class=HTMLResponse)
-def gold_page(request: Request, project_id: int, db: SessionDep, principal: SignedIn) -> Response:
-    project = _project_for(request, db, principal, project_id, policies.read_project_data)
-    if isinstance(project, Response):
-        return project
+def gold_page(
+    request: Request, project: MemberProject, db: SessionDep, principal: SignedIn
+) -> Response:
     return _render(request, db, principal, project, {}, {})
 
 
 @router.post("/projects/{project_id}/gold", response_class=HTMLResponse)
 def mark_gold(
     request: Request,
-    project_id: int,
+    project: ManagedProject,
     db: SessionDep,
     principal: SignedIn,
     external_id: Annotated[str, Form()] = "",
@@ -44,9 +49,7 @@ def mark_gold(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Through gold.service.set_gold, like the API; an error shows on the field it names."""
-    project = _managed(request, db, principal, project_id, csrf_token)
-    if isinstance(project, Response):
-        return project
+    check_form_csrf(principal, csrf_token)
     values = {"external_id": external_id, "answers": answers}
     try:
         item_id = _item_id(db, project.id, external_id.strip())
@@ -59,26 +62,15 @@ def mark_gold(
 
 @router.post("/projects/{project_id}/gold/{item_id}/unset")
 def unmark_gold(
-    request: Request,
-    project_id: int,
+    project: ManagedProject,
     item_id: int,
     db: SessionDep,
     principal: SignedIn,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    project = _managed(request, db, principal, project_id, csrf_token)
-    if isinstance(project, Response):
-        return project
+    check_form_csrf(principal, csrf_token)
     gold_service.unset_gold(db, project, item_id)
     return RedirectResponse(f"/projects/{project.id}/gold", status_code=303)
-
-
-def _managed(
-    request: Request, db: Session, principal: Principal, project_id: int, csrf_token: str
-) -> Project | Response:
-    """The project for a form that changes it, CSRF-checked, for an owner or manager."""
-    check_form_csrf(principal, csrf_token)
-    return _project_for(request, db, principal, project_id, policies.manage_project)
 
 
 def _item_id(db: Session, project_id: int, external_id: str) -> int:
@@ -125,8 +117,8 @@ def _render(
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
-    can_manage = _can_manage(principal, project)
-    context = _context(
+    can_manage = policies.manages_project(principal, project)
+    page = context(
         principal,
         project=project,
         can_manage=can_manage,
@@ -136,7 +128,7 @@ def _render(
         errors=errors,
         example=_example(project),
     )
-    return templates.TemplateResponse(request, "client/gold.html", context, status_code=status)
+    return render(request, "client/gold.html", page, status)
 
 
 def _example(project: Project) -> str:

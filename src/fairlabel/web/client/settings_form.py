@@ -9,17 +9,24 @@ the update then leaves those settings as they are."""
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from fairlabel.models import Project, QualificationTier
 from fairlabel.pay import floors
 from fairlabel.pay.floors import money
 from fairlabel.projects.schemas import DEFAULT_REJECTION_REASONS
-from fairlabel.web.earnings import pay_line
+from fairlabel.web.forms import (
+    AddError,
+    as_percent,
+    code_list,
+    integer,
+    optional_integer,
+    percent,
+    to_minor,
+)
+from fairlabel.web.service import pay_line
 from fairlabel.wellness import risks
 
-AddError = Callable[[str, str], object]
 STAGES = ("review", "audit")
 PAY_STAGES = ("label", "review", "audit", "rework")
 #: The verification a qualification needs, weakest first; blank takes a claim.
@@ -131,66 +138,6 @@ class PayTerms(NamedTuple):
     pay_basis: str
     rates: dict[str, int]
     estimated_seconds: int
-
-
-# --- reading numbers ----------------------------------------------------------------------
-
-
-def integer(add: AddError, element: str, text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        add(element, f"expected a whole number, got {text!r}")
-        return None
-
-
-def number(add: AddError, element: str, text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        add(element, f"expected a number, got {text!r}")
-        return None
-
-
-def optional_integer(add: AddError, element: str, text: str) -> int | None:
-    """Blank means none (the API's null), not zero."""
-    return integer(add, element, text) if text else None
-
-
-def percent(add: AddError, element: str, text: str) -> float | None:
-    """A percentage typed as 25 or 25% as the share the API takes (0.25); blank is none."""
-    text = text.removesuffix("%").strip()
-    if not text:
-        return None
-    value = number(add, element, text)
-    return None if value is None else round(value / 100, 6)
-
-
-def as_percent(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:g}"
-
-
-def to_minor(add: AddError, element: str, text: str, currency: str) -> int | None:
-    """An amount in major units ("0.60") as the integer minor units the API takes (60),
-    refusing more decimals than the currency has rather than rounding money away."""
-    if not text:
-        return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        add(element, f"expected an amount like 0.60, got {text!r}")
-        return None
-    units = floors.minor_units(currency)
-    minor = amount * units
-    if minor != minor.to_integral_value():
-        places = len(str(units)) - 1
-        add(element, f"expected at most {places} decimals for {currency}, got {text!r}")
-        return None
-    return int(minor)
-
-
-def code_list(text: str) -> list[str]:
-    return [code for code in re.split(r"[,\s]+", text) if code]
 
 
 # --- from a stored project ----------------------------------------------------------------

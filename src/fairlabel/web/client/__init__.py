@@ -1,0 +1,11 @@
+"""Pages for a client organization's members: projects, the project form, the dashboard
+and budget, import and export, gold and quality. The form modules (builder, settings_form)
+and the dashboard's queries (stats) serve these pages and hold no routes."""
+
+from fastapi import APIRouter
+
+from fairlabel.web.client import dashboard, gold, projects, quality, transfer
+
+router = APIRouter(include_in_schema=False)
+for module in (projects, dashboard, transfer, gold, quality):
+    router.include_router(module.router)
