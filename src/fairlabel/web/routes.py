@@ -286,6 +286,7 @@ def mount_web(app: FastAPI) -> None:
     from fairlabel.web.governance import router as governance_router
     from fairlabel.web.history import router as history_router
     from fairlabel.web.jobs import router as jobs_router
+    from fairlabel.web.model_endpoints import router as model_endpoints_router
     from fairlabel.web.operator import router as operator_router
     from fairlabel.web.profile import router as profile_router
     from fairlabel.web.qualification import router as qualification_router
@@ -309,3 +310,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(profile_router)
     app.include_router(qualification_router)
     app.include_router(governance_router)
+    app.include_router(model_endpoints_router)
