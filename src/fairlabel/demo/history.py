@@ -111,7 +111,7 @@ SWEEP_EVERY = timedelta(hours=6)
 
 def start_of(scale: Scale) -> datetime:
     """When the demo opens: `days` before midnight UTC today, at OPENING."""
-    today = datetime.combine(datetime.now(UTC).date(), OPENING, tzinfo=UTC)
+    today = datetime.combine(utcnow().date(), OPENING, tzinfo=UTC)
     return today - timedelta(days=scale.days)
 
 
