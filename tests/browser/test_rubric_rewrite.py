@@ -1,14 +1,16 @@
 """Rubric and rewrite tasks in the real browser, keyboard first: a worker scores each criterion
 (number keys, N for n/a, arrows, a justification where required), rewrites a response and a
 conversation's last reply (the live diff on D), submits; the client's JSONL export holds
-exactly what was done."""
+exactly what was done. And the client makes both from the project form."""
 
+import json
 from typing import Any
 
 import pytest
 
 from fairlabel.questions.rewrite import word_diff
 from tests.browser.conftest import Session, Team
+from tests.factories import Factory
 
 pytestmark = pytest.mark.browser
 
@@ -110,3 +112,42 @@ def test_a_conversations_last_reply_rewritten(session: Session, make_team: Any) 
     stored = team.stored_answers(conversation)["q"]
     assert stored["text"] == "Hi there, lovely to see you!"
     assert stored["diff"] == word_diff("Hi there.", "Hi there, lovely to see you!")
+
+
+def test_the_client_builds_both_from_the_project_form(session: Session, factory: Factory) -> None:
+    owner, _org_id = factory.owner()
+    page = session.page
+    session.sign_in(owner)
+    page.goto(f"{session.base_url}/projects/new")
+    page.fill("#f-name", "Chat evaluation")
+    page.fill("#q-0-name", "quality")
+    page.select_option("#q-0-type", "rubric")
+    assert page.is_visible("#q-0-criteria") and not page.is_visible("#q-0-labels")
+    page.fill(
+        "#q-0-criteria", "helpful | Helpfulness | 1-5 | 1=Useless; 5=Solves it\nsafe | | | | n/a"
+    )
+    page.click("text=Add a question")
+    page.fill("#q-1-name", "ideal")
+    page.select_option("#q-1-type", "rewrite")
+    page.fill("#q-1-field", "response")
+    page.check("#q-1-allow_unchanged")
+    session.screenshot("builder")
+    page.check("#mode-json")  # the builder's questions carried into the JSON alternative
+    questions = json.loads(page.input_value("#f-questions_json"))
+    assert questions[0]["settings"]["criteria"] == [
+        {
+            "name": "helpful",
+            "label": "Helpfulness",
+            "min": 1,
+            "max": 5,
+            "anchors": {"1": "Useless", "5": "Solves it"},
+        },
+        {"name": "safe", "allow_na": True},
+    ]
+    assert questions[1]["settings"]["allow_unchanged"] is True
+    page.click("text=Create project")
+    page.wait_for_selector("#item-counts")
+    project_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    stored = owner.get(f"/api/projects/{project_id}").json()["questions"]
+    assert [(q["name"], q["type"]) for q in stored] == [("quality", "rubric"), ("ideal", "rewrite")]
+    assert stored[0]["settings"]["criteria"][1]["allow_na"] is True

@@ -129,7 +129,7 @@ def test_an_item_without_a_response_to_rewrite_is_refused(
     ("settings", "field", "expected"),
     [
         ({"min_length": 9, "max_length": 8}, ".min_length", "at most max_length (8)"),
-        ({"min_length": 0}, ".min_length", "greater than or equal to 1"),
+        ({"min_length": -1}, ".min_length", "greater than or equal to 0"),
         ({"field": ""}, ".field", "at least 1 character"),
         ({"pass_threshold": 0}, ".pass_threshold", "greater than 0"),
         ({"pass_threshold": 1.5}, ".pass_threshold", "less than or equal to 1"),

@@ -45,7 +45,8 @@ class RewriteSettings(QuestionSettings):
     field: str = Field(default="response", min_length=1)
     """The item field holding the response: a string, or a list of chat messages whose last
     assistant message is the one rewritten."""
-    min_length: int = Field(default=1, ge=1)
+    min_length: int = Field(default=1, ge=0)
+    """Characters at least; a blank rewrite is refused whatever this says."""
     max_length: int = Field(default=20000, ge=1)
     allow_unchanged: bool = False
     pass_threshold: float = Field(default=0.9, gt=0, le=1)
