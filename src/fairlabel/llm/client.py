@@ -207,8 +207,9 @@ async def stream_chat(
 ) -> AsyncGenerator[Event]:
     """Stream one chat completion: TextDelta events, then one CallResult (also when the
     call failed: its `error` says why). `sampling` overrides the endpoint's defaults field
-    by field. `record` gets the result exactly once, also when the consumer stops early
-    (status "stopped"), which is how a stop-generation button ends a call."""
+    by field. `record` gets the result exactly once: right after the result is handed on
+    (so that the consumer does not wait on the write), or when the consumer stops early
+    (status "stopped", which is how a stop-generation button ends a call)."""
     lane = _lane(config)
     call = _Call(config, config.sampling.merged(sampling))
     completed = False
@@ -221,9 +222,13 @@ async def stream_chat(
         completed = True
     finally:
         result = call.result(completed)
-        if record is not None and call.sent is not None:
+        if not completed and record is not None and call.sent is not None:
             await asyncio.shield(record(result))
-    yield result
+    try:
+        yield result
+    finally:
+        if record is not None:
+            await asyncio.shield(record(result))
 
 
 class _Call:
