@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("error_code", sa.String(length=40), nullable=True),
+        sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("started_at", fairlabel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("queue_ms", sa.Double(), nullable=False),
         sa.Column("latency_ms", sa.Double(), nullable=False),

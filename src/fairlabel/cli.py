@@ -330,7 +330,7 @@ def demo(
             "--simulate",
             help=f"a month of history by {FULL_SCALE.workers:,} workers in "
             f"{FULL_SCALE.countries} countries (minutes) instead of "
-            f"{DEFAULT_SCALE.workers} workers (seconds)",
+            f"{DEFAULT_SCALE.workers} in {DEFAULT_SCALE.countries} (seconds)",
         ),
     ] = False,
     workers: Annotated[
@@ -340,10 +340,10 @@ def demo(
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
-    """Seed demo projects and users from generated data, live the last 30 days through the
-    services on a simulated clock (workers in 20 countries labelling, reviewing, appealing
-    and paid), print the logins and the Fairwork score, and serve. Once seeded, it only
-    prints the logins: delete the data folder to start over."""
+    """Seed demo projects and users from generated data, then live the last 30 days through
+    the services on a simulated clock: simulated workers label, review, appeal and are paid.
+    Print the Fairwork score and the logins, and serve. Once seeded, it only prints the
+    logins: delete the data folder to start over."""
 
     settings = Settings()
     migrate.upgrade(settings)

@@ -2,6 +2,7 @@
 address (5 failures in 15 minutes lock it for 15) and per client address (20), counted in
 the database so that another server process sees the same counts and locks."""
 
+import logging
 import os
 import re
 import socket
@@ -81,10 +82,14 @@ def other_client(app: FastAPI, address: str) -> TestClient:
 
 
 def test_five_failures_lock_the_account_even_against_the_right_password(
-    factory: Factory, database: Database
+    factory: Factory, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     account = factory.user()
-    answers = fail(factory.client, account.email, 5)
+    with caplog.at_level(logging.WARNING, logger="fairlabel.auth"):
+        answers = fail(factory.client, account.email, 5)
+    assert [r.getMessage().split(" locked until ")[0] for r in caplog.records] == [
+        f"sign-in to user {account.user_id}"
+    ]
     assert [a.status_code for a in answers] == [401] * 5
     assert [a.json()["error"]["message"] for a in answers[:4]] == ["wrong email or password"] * 4
     assert "too many failed sign-ins" in answers[4].json()["error"]["message"]

@@ -34,7 +34,7 @@ from fairlabel.models import (
 from fairlabel.reports import fairwork
 from tests.web.helpers import login_token
 
-SCALE = Scale(workers=16, countries=4, tasks_per_session=4)
+SCALE = Scale(workers=20, countries=4, tasks_per_session=4)
 
 
 def test_a_simulated_month_holds_all_ten_fairwork_thresholds(
@@ -64,7 +64,7 @@ def test_a_simulated_month_holds_all_ten_fairwork_thresholds(
 
 def _check_workforce(db: Session) -> None:
     countries = Counter(db.scalars(select(Worker.country)))
-    assert countries == {"KE": 4, "IN": 4, "PH": 4, "GB": 4}
+    assert countries == {"KE": 5, "IN": 5, "PH": 5, "GB": 5}
     verdicts = Counter(db.scalars(select(Review.verdict)))
     assert verdicts["accept"] > 10 and verdicts["reject"] >= 1, verdicts
     rejected = db.execute(

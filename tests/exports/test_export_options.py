@@ -67,14 +67,14 @@ def test_yolo_split_is_seeded_reproducible_and_disjoint(streets: Built) -> None:
     }
     labels = {name for name in archive.namelist() if name.startswith("labels/")}
     assert labels == {row["label_file"] for row in first.values()}
-    assert all(row["label_file"].startswith(f"labels/{row['split']}/") for row in first.values())
+    for name in ("train", "val", "test"):
+        listed = archive.read(f"{name}.txt").decode().splitlines()
+        assert listed == [
+            f"./images/{r['file_name']}" for r in first.values() if r["split"] == name
+        ]
     assert {row["split"] for row in first.values()} == {"train", "val", "test"}
     data = yaml.safe_load(archive.read("data.yaml"))
-    assert (data["train"], data["val"], data["test"]) == (
-        "images/train",
-        "images/val",
-        "images/test",
-    )
+    assert (data["train"], data["val"], data["test"]) == ("train.txt", "val.txt", "test.txt")
     _, reseeded = _files(_export(streets, **{**asked, "seed": "6"}))
     assert {k: r["split"] for k, r in reseeded.items()} != {k: r["split"] for k, r in first.items()}
     readme = archive.read("README.txt").decode()
@@ -84,7 +84,7 @@ def test_yolo_split_is_seeded_reproducible_and_disjoint(streets: Built) -> None:
 def test_yolo_splits_by_default_and_voc_lists_each_split(streets: Built) -> None:
     archive, rows = _files(_export(streets, format="yolo"))
     data = yaml.safe_load(archive.read("data.yaml"))
-    assert (data["train"], data["val"]) == ("images/train", "images/val")
+    assert (data["train"], data["val"]) == ("train.txt", "val.txt")
     assert {row["split"] for row in rows.values()} == {"train", "val"}
     archive, rows = _files(_export(streets, format="voc", split="train:0.5,val:0.5", seed="2"))
     for name in ("train", "val"):
@@ -184,7 +184,7 @@ def test_cli_exports_with_options_and_leaves_no_file_when_refused(
     assert done.exit_code == 0, done.output
     archive = zipfile.ZipFile(target)
     names = archive.namelist()
-    assert {name.split("/", 2)[2] for name in names if name.startswith("images/")} == set(FILES)
+    assert {name.split("/", 1)[1] for name in names if name.startswith("images/")} == set(FILES)
     assert '"labels": "aggregated"' in archive.read("export.json").decode()
 
 

@@ -193,8 +193,7 @@ def test_yolo_segmentation_loads_in_supervision_per_folder(cameras: Built, tmp_p
         dataset = sv.DetectionDataset.from_yolo(str(folder), str(labels), str(root / "data.yaml"))
         assert dataset.classes == ["cat", "dog", "road"]
         assert all(d.mask is not None for d in dataset.annotations.values())  # outlines
-        for name, shapes in _read(dataset, root / "images").items():
-            read[name.split("/", 1)[1]] = shapes
+        read |= _read(dataset, root / "images")
     _same(read, _submitted(cameras), 64 * 1e-6 + 1e-4)
 
 
@@ -208,8 +207,7 @@ def test_yolo_boxes_load_in_supervision_without_segmentation(
         dataset = sv.DetectionDataset.from_yolo(str(folder), str(labels), str(root / "data.yaml"))
         assert dataset.classes == ["cat", "dog"]
         assert all(d.mask is None for d in dataset.annotations.values())
-        for name, shapes in _read(dataset, root / "images").items():
-            read[name.split("/", 1)[1]] = shapes
+        read |= _read(dataset, root / "images")
     _same(read, _submitted(boxes_only), 80 * 1e-6 + 1e-4)
 
 
@@ -325,8 +323,7 @@ def test_aggregated_zips_have_the_consensus_objects(
             labels = root / "labels" / folder.relative_to(root / "images")
             data = str(root / "data.yaml")
             dataset = sv.DetectionDataset.from_yolo(str(folder), str(labels), data)
-            for name, shapes in _read(dataset, root / "images").items():
-                read[name.split("/", 1)[1]] = shapes
+            read |= _read(dataset, root / "images")
         _same(read, expected, 80 * 1e-6 + 1e-4)
         return
     images = root / "JPEGImages"

@@ -83,7 +83,7 @@ def _files(archive: zipfile.ZipFile) -> dict[str, dict[str, str]]:
     return {row["external_id"]: row for row in rows}
 
 
-@pytest.mark.parametrize(("fmt", "folder"), [("yolo", "images/{split}/"), ("voc", "JPEGImages/")])
+@pytest.mark.parametrize(("fmt", "folder"), [("yolo", "images/"), ("voc", "JPEGImages/")])
 def test_label_zips_hold_each_stored_image_beside_its_labels(
     fmt: str, folder: str, stored: dict[str, Path]
 ) -> None:
@@ -97,7 +97,7 @@ def test_label_zips_hold_each_stored_image_beside_its_labels(
     }
     for key, sha in [("ext-1", "a1"), ("ext-2", "a2"), ("again", "a2")]:
         row = found[key]
-        path = folder.format(split=row["split"]) + row["file_name"]
+        path = folder + row["file_name"]
         assert archive.read(path) == stored[sha].read_bytes()
         assert row["label_file"] in archive.namelist()
     readme = archive.read("README.txt").decode()

@@ -76,6 +76,8 @@ def test_archive_is_sound_and_complete(archive: zipfile.ZipFile) -> None:
             "data.yaml",
             "export.json",
             "files.csv",
+            "train.txt",
+            "val.txt",
             *(row["label_file"] for row in found.values()),
         ]
     )
@@ -86,7 +88,9 @@ def test_archive_is_sound_and_complete(archive: zipfile.ZipFile) -> None:
     }
     for key, row in found.items():
         assert row["split"] == SPLIT.of(key)
-        assert row["label_file"] == f"labels/{row['split']}/{row['file_name'][:-4]}.txt"
+        assert row["label_file"] == f"labels/{row['file_name'][:-4]}.txt"
+        listed = archive.read(f"{row['split']}.txt").decode().splitlines()
+        assert f"./images/{row['file_name']}" in listed
 
 
 def test_classes_in_settings_order_and_data_yaml_has_distinct_splits(
@@ -95,8 +99,8 @@ def test_classes_in_settings_order_and_data_yaml_has_distinct_splits(
     assert archive.read("classes.txt").decode() == "car\nperson\n"
     data = yaml.safe_load(archive.read("data.yaml"))
     assert data == {
-        "train": "images/train",
-        "val": "images/val",
+        "train": "train.txt",
+        "val": "val.txt",
         "nc": 2,
         "names": {0: "car", 1: "person"},
     }
@@ -170,18 +174,15 @@ def test_the_split_is_seeded_reproducible_and_disjoint() -> None:
     assert counts["val"] == pytest.approx(80, abs=30)
     assert counts["test"] == pytest.approx(40, abs=20)
     archive = _zip(make_project(BOXES, options=ExportOptions(split=three)), records)
-    labels = {
-        name: {n for n in archive.namelist() if n.startswith(f"labels/{name}/")}
+    lists = {
+        name: set(archive.read(f"{name}.txt").decode().splitlines())
         for name in ("train", "val", "test")
     }
-    assert sum(len(names) for names in labels.values()) == 400
-    assert not (labels["train"] & labels["val"] or labels["val"] & labels["test"])
+    assert sum(len(images) for images in lists.values()) == 400
+    assert not (lists["train"] & lists["val"] or lists["val"] & lists["test"])
+    assert not lists["train"] & lists["test"]
     data = yaml.safe_load(archive.read("data.yaml"))
-    assert [data[name] for name in ("train", "val", "test")] == [
-        "images/train",
-        "images/val",
-        "images/test",
-    ]
+    assert [data[name] for name in ("train", "val", "test")] == ["train.txt", "val.txt", "test.txt"]
 
 
 def test_an_image_keeps_its_split_when_others_are_added() -> None:
@@ -197,4 +198,4 @@ def test_large_archives_come_in_full_chunks() -> None:
     chunks = list(get_format("yolo").chunks(BOXES_ONLY, source_of(records)))
     assert len(chunks) > 1
     assert all(len(chunk) >= CHUNK_SIZE for chunk in chunks[:-1])
-    assert len(zipfile.ZipFile(io.BytesIO(b"".join(chunks))).namelist()) == 3005
+    assert len(zipfile.ZipFile(io.BytesIO(b"".join(chunks))).namelist()) == 3007

@@ -7,7 +7,19 @@ from fairlabel.errors import ValidationFailed
 from fairlabel.questions import QuestionType, get_question_type, question_type_names, register
 from fairlabel.questions.base import QuestionSettings
 
-ALL = ["label", "multi_label", "rating", "text", "span", "bbox", "polygon", "ranking", "pairwise"]
+ALL = [
+    "label",
+    "multi_label",
+    "rating",
+    "text",
+    "span",
+    "bbox",
+    "polygon",
+    "ranking",
+    "pairwise",
+    "rubric",
+    "rewrite",
+]
 KINDS = {
     "label": "categorical",
     "multi_label": "categorical_set",
@@ -18,10 +30,12 @@ KINDS = {
     "polygon": "polygons",
     "ranking": "ranking",
     "pairwise": "pairwise",
+    "rubric": "rubric",
+    "rewrite": "rewrite",
 }
 
 
-def test_all_nine_types_are_registered_in_documented_order() -> None:
+def test_every_type_is_registered_in_documented_order() -> None:
     assert question_type_names() == ALL
 
 

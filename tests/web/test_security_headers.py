@@ -107,6 +107,7 @@ def world(factory: Factory) -> dict[str, Any]:
         "accounts": [owner, factory.user(operator=True), factory.worker()],
         "values": {
             "project_id": pid,
+            "organization_id": org_id,
             "test_id": test.json()["id"],
             "job_id": job.headers["location"].rsplit("/", 1)[1],
             "payout_id": 1,

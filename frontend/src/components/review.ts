@@ -295,8 +295,8 @@ export class Review extends LitElement {
 
   private onAnswer(event: CustomEvent<AnswerDetail>): void {
     if (this.phase !== "correcting") return;
-    const { name, value } = event.detail;
-    recordAnswers(this.history, this.answers, this.task?.assignment.questions ?? [], name);
+    const { name, value, typed } = event.detail;
+    recordAnswers(this.history, this.answers, this.task?.assignment.questions ?? [], name, typed);
     this.answers = withAnswer(this.answers, name, value);
     this.alert = "";
     if (this.errors[name]) {

@@ -186,11 +186,12 @@ export function listenForUndo(signal: AbortSignal, step: (redo: boolean) => bool
   window.addEventListener("keydown", onKey, { signal, capture: true });
 }
 
-/** Keep the answers as they were before a change to question `name`: typing in a text
- * question is one step per pause, every other change a step of its own. */
-export function recordAnswers(history: History<Answers>, before: Answers, questions: Question[], name: string): void {
-  const typed = questions.find((q) => q.name === name)?.type === "text";
-  history.record(before, typed ? name : null);
+/** Keep the answers as they were before a change to question `name`: typing (in a text
+ * question, or text a widget says was typed) is one step per pause, every other change a
+ * step of its own. */
+export function recordAnswers(history: History<Answers>, before: Answers, questions: Question[], name: string, typed = false): void {
+  const merged = typed || questions.find((q) => q.name === name)?.type === "text";
+  history.record(before, merged ? name : null);
 }
 
 /** A text box, where keys type rather than command the workspace. */

@@ -15,8 +15,9 @@ import { Debouncer } from "../lib/debounce";
 import { isAnswered, questionOfErrorField, withAnswer } from "../lib/fields";
 import { History } from "../lib/history";
 import { Prefetch, serverSecondsLeft } from "../lib/prefetch";
-import type { Answers, ApiErrorBody, Assignment, NextAssignment, Question, Shortcut, Suggestion } from "../types";
+import type { Answers, ApiErrorBody, Assignment, Fields, NextAssignment, Question, Shortcut, Suggestion } from "../types";
 import type { AnswerDetail } from "../widgets/base";
+import { keptOriginal } from "../widgets/rewrite";
 import type { ItemView } from "./item-view";
 import { breakScreen, contentWarning, revealNext, riskStrip } from "./content-notice";
 import { reworkBanner } from "./rework-banner";
@@ -255,7 +256,7 @@ export class Workspace extends LitElement {
   async submit(): Promise<void> {
     const assignment = this.assignment;
     if (this.phase !== "working" || !assignment) return;
-    const answers = withMarkingDefaults(assignment.questions, this.answers);
+    const answers = withMarkingDefaults(assignment.questions, this.answers, assignment.item.fields);
     const missing = assignment.questions.filter((q) => q.required && !isAnswered(answers[q.name]));
     if (missing.length > 0) {
       this.errors = Object.fromEntries(missing.map((q) => [q.name, "This question needs an answer."]));
@@ -311,9 +312,9 @@ export class Workspace extends LitElement {
 
   private onAnswer(event: CustomEvent<AnswerDetail>): void {
     if (this.phase !== "working") return;
-    const { name, value } = event.detail;
+    const { name, value, typed } = event.detail;
     this.touched = true;
-    recordAnswers(this.history, this.answers, this.assignment?.questions ?? [], name);
+    recordAnswers(this.history, this.answers, this.assignment?.questions ?? [], name, typed);
     this.setAnswers(withAnswer(this.answers, name, value));
     if (this.errors[name]) {
       const { [name]: _gone, ...rest } = this.errors;
@@ -701,9 +702,15 @@ function canonical(value: unknown): string {
   ) ?? "undefined";
 }
 
-function withMarkingDefaults(questions: Question[], answers: Answers): Answers {
+/** The answers with what an untouched question says: no marks, or (a rewrite the project lets
+ * workers leave unchanged) the original kept. */
+function withMarkingDefaults(questions: Question[], answers: Answers, fields: Fields): Answers {
   const filled = { ...answers };
-  for (const q of questions) if (MARKING_TYPES.has(q.type) && filled[q.name] === undefined) filled[q.name] = [];
+  for (const q of questions) {
+    if (filled[q.name] !== undefined) continue;
+    if (MARKING_TYPES.has(q.type)) filled[q.name] = [];
+    else if (q.type === "rewrite") filled[q.name] = keptOriginal(q, fields);
+  }
   return filled;
 }
 

@@ -12,6 +12,8 @@ export type KeyResult = false | "handled" | "advance";
 export interface AnswerDetail {
   name: string;
   value: unknown;
+  /** Typed text: the workspace merges it into one undo step per pause. */
+  typed?: boolean;
 }
 
 export abstract class Widget<V> extends LitElement {
@@ -45,9 +47,9 @@ export abstract class Widget<V> extends LitElement {
   }
 
   /** Tell the workspace about a new answer; it keeps the answers, history and autosave. */
-  protected emit(value: V | undefined): void {
+  protected emit(value: V | undefined, typed = false): void {
     if (this.disabled) return;
-    const detail: AnswerDetail = { name: this.question.name, value };
+    const detail: AnswerDetail = { name: this.question.name, value, typed };
     this.dispatchEvent(new CustomEvent<AnswerDetail>("fl-answer", { detail, bubbles: true }));
   }
 

@@ -10,6 +10,8 @@ import "./span";
 import "./shapes";
 import "./ranking";
 import "./pairwise";
+import "./rubric";
+import "./rewrite";
 
 const TAGS: Record<string, StaticValue> = {
   label: unsafeStatic("fl-label-widget"),
@@ -21,6 +23,8 @@ const TAGS: Record<string, StaticValue> = {
   polygon: unsafeStatic("fl-shapes-widget"),
   ranking: unsafeStatic("fl-ranking-widget"),
   pairwise: unsafeStatic("fl-pairwise-widget"),
+  rubric: unsafeStatic("fl-rubric-widget"),
+  rewrite: unsafeStatic("fl-rewrite-widget"),
 };
 
 export function isSupported(type: string): boolean {

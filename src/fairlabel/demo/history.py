@@ -37,7 +37,7 @@ from fairlabel.demo.work import (
     report_work,
     ticket_work,
 )
-from fairlabel.demo.workforce import COUNTRIES, Person, recruit
+from fairlabel.demo.workforce import COUNTRIES, DAYS_PER_WEEK, Person, recruit
 from fairlabel.dueprocess import notices
 from fairlabel.dueprocess import service as dueprocess
 from fairlabel.dueprocess.schemas import (
@@ -84,18 +84,17 @@ class Scale:
     tasks_per_session: int = 5
 
 
-#: `fairlabel demo`: forty workers, two in each country, so that the demo starts in seconds.
-DEFAULT_SCALE = Scale(workers=40, tasks_per_session=3)
+#: `fairlabel demo`: forty workers, four in each of ten countries, so that the demo starts in
+#: seconds: fewer workers a country and the equity check (4.2) would judge the draw of who
+#: made which mistake.
+DEFAULT_SCALE = Scale(workers=40, countries=10, tasks_per_session=3)
 #: `fairlabel demo --simulate`: the issue's workforce.
 FULL_SCALE = Scale(workers=1000)
 
 #: The demo opens at this time of day, `days` days before midnight UTC today.
 OPENING = time(7, 0)
-#: A simulated worker works on 2 to 4 days a week (workforce._person): about this many.
-DAYS_PER_WEEK = 3
-#: Label sessions by project, for workers who opted into the safety reports and for others.
-CHOICES = {True: {"tickets": 4, "replies": 3, "safety": 3}, False: {"tickets": 4, "replies": 3}}
-REVIEW_SHARE = 0.5  # of a reviewer's sessions
+#: Reviewers review in every other session, the others label.
+REVIEW_EVERY = 2
 REVIEW_SECONDS = 25
 #: Items beyond what the history should use (a margin, and work left for a newcomer).
 MARGIN, SPARE = 1.3, 40
@@ -103,7 +102,7 @@ MARGIN, SPARE = 1.3, 40
 GIVE_BACK, WALK_AWAY = 0.01, 0.01
 #: Every MISREAD_EVERY-th verdict, when the work is right, misreads it (a wrongful rejection,
 #: which its worker appeals); a worker appeals a rightful rejection with the chance STUBBORN.
-MISREAD_EVERY, STUBBORN = 60, 0.1
+MISREAD_EVERY, STUBBORN = 50, 0.1
 RATE_SHARE, FEEDBACK_SHARE = 0.05, 0.01
 #: A server sweeps every few minutes (pay_sweep_seconds); the history every six hours, which
 #: changes only how soon after a deadline its pay or appeal is settled.
@@ -112,21 +111,21 @@ SWEEP_EVERY = timedelta(hours=6)
 
 def start_of(scale: Scale) -> datetime:
     """When the demo opens: `days` before midnight UTC today, at OPENING."""
-    today = datetime.combine(datetime.now(UTC).date(), OPENING, tzinfo=UTC)
+    today = datetime.combine(utcnow().date(), OPENING, tzinfo=UTC)
     return today - timedelta(days=scale.days)
 
 
 def items_needed(scale: Scale) -> dict[str, int]:
     """Items per project (Sizes fields) for what the workforce is expected to label: the
-    share of tasks each project gets by CHOICES (safety sessions are twice as long), over
-    its overlap."""
+    share of tasks each project gets by the workers' rotations (a third of them opted into
+    the safety reports, whose sessions are twice as long), over its overlap."""
     sessions = scale.workers * scale.days * DAYS_PER_WEEK / 7
     tasks = sessions * scale.tasks_per_session
 
     def needed(share: float, overlap: int) -> int:
         return math.ceil(tasks * share * MARGIN / overlap) + SPARE
 
-    return {"tickets": needed(0.55, 2), "comparisons": needed(0.4, 3), "reports": needed(0.2, 1)}
+    return {"tickets": needed(0.45, 2), "comparisons": needed(0.45, 3), "reports": needed(0.25, 1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +172,7 @@ class History:
         self.inbox: dict[int, list[Rejection]] = defaultdict(list)
         self.appealed: dict[int, Rejection] = {}
         self.tally: Counter[str] = Counter()
+        self.sessions: Counter[int] = Counter()
         self.verdicts = 0
         self.terms_published = 1
         self.acknowledged: dict[int, int] = {}
@@ -183,10 +183,11 @@ class History:
         """Sign in (new terms are acknowledged), answer rejections, then a stretch of work."""
         self._read_terms(person)
         rework = self._answer_rejections(person)
-        reviews = person.reviewer and not rework and self.rng.random() < REVIEW_SHARE
+        number = self.sessions[person.id] = self.sessions[person.id] + 1
+        reviews = person.reviewer and not rework and number % REVIEW_EVERY == 0
         if reviews and (yield from self._reviewing(person)):
             return
-        work = self.tickets if rework else self._choose(person)
+        work = self.tickets if rework else self.work[person.project(number)]
         yield from self._labelling(person, work)
         self._speak_up(person, work)
 
@@ -199,11 +200,6 @@ class History:
         if notice is not None:
             governance.acknowledge(self.db, person.id, notice.number)
         self.acknowledged[person.id] = self.terms_published
-
-    def _choose(self, person: Person) -> Work:
-        weights = CHOICES[person.opted_in]
-        kind = self.rng.choices(list(weights), list(weights.values()))[0]
-        return self.work[kind]
 
     def _tasks(self) -> int:
         base = self.tasks_per_session

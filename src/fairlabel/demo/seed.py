@@ -83,8 +83,9 @@ def demo_logins(db: Session) -> list[DemoLogin]:
     ]
     simulated = sorted(db.scalars(select(User.email).where(User.email.like(SIMULATED_EMAILS))))
     if simulated:
-        role = f"simulated workers ({len(simulated)}), from {simulated[0]} to"
-        logins.append(DemoLogin(role, simulated[-1], DEMO_PASSWORD))
+        last = simulated[-1].split("@")[0]
+        role = f"simulated worker (1 of {len(simulated)}, up to {last})"
+        logins.append(DemoLogin(role, simulated[0], DEMO_PASSWORD))
     return logins
 
 

@@ -50,8 +50,11 @@ SIMULATED_EMAILS = "%@sim.demo.fairlabel.org"  # a LIKE pattern
 #: Of each country's workers in turn, the first of every REVIEWER_EVERY reviews too, and the
 #: second of every OPT_IN_EVERY opts into the safety reports' content risk: the same mix in
 #: every country, whatever the scale.
-REVIEWER_EVERY = 8
+REVIEWER_EVERY = 4
 OPT_IN_EVERY = 3
+DAYS_PER_WEEK = 3
+ROTATION = ("tickets", "replies")
+ROTATION_OPTED_IN = ("tickets", "replies", "safety")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +69,18 @@ class Person:
     accuracy: float
     reviewer: bool
     opted_in: bool
-    #: The days of the week (0 is Monday) they usually work, and when their day starts.
+    #: The projects (by kind) of their labelling sessions in turn.
+    rotation: tuple[str, ...]
+    #: The days of the week (0 is Monday) they work, and when their day starts.
     weekdays: frozenset[int]
     starts: timedelta
 
     @property
     def id(self) -> int:
         return self.principal.id
+
+    def project(self, session: int) -> str:
+        return self.rotation[session % len(self.rotation)]
 
     def seconds(self, estimated: float, rng: random.Random) -> float:
         return estimated * self.speed * rng.uniform(0.85, 1.15)
@@ -127,16 +135,20 @@ def _account(db: Session, number: int, country: str, password_hash: str) -> User
 
 
 def _person(rng: random.Random, user: User, country: str, rank: int) -> Person:
-    """Habits drawn in narrow bands: the history must not hand one country slower or
-    sloppier workers than another, or the equity check would measure the draw."""
-    days = rng.sample(range(7), rng.choice((2, 3, 3, 4)))
+    """The same habits everywhere, drawn in narrow bands: the history must not hand one
+    country slower, sloppier or differently occupied workers than another, or the equity
+    check would measure the draw rather than the platform."""
+    opted_in = rank % OPT_IN_EVERY == 1
+    rotation = ROTATION_OPTED_IN if opted_in else ROTATION
+    turn = rng.randrange(len(rotation))
     return Person(
         principal=Principal(id=user.id, pseudonym=user.pseudonym, is_worker=True),
         country=country,
-        speed=rng.uniform(0.7, 0.8),
-        accuracy=rng.uniform(0.97, 0.995),
+        speed=rng.uniform(0.72, 0.78),
+        accuracy=rng.uniform(0.985, 0.995),
         reviewer=rank % REVIEWER_EVERY == 0,
-        opted_in=rank % OPT_IN_EVERY == 1,
-        weekdays=frozenset(days),
+        opted_in=opted_in,
+        rotation=rotation[turn:] + rotation[:turn],
+        weekdays=frozenset(rng.sample(range(7), DAYS_PER_WEEK)),
         starts=timedelta(hours=rng.uniform(6, 16)),
     )

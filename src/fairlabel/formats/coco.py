@@ -176,22 +176,29 @@ def _images(
         }
 
 
-def _listed(field: str, skipped: SkipLog, manifest: Manifest | None) -> Callable[[Any], bool]:
-    """Whether the first pass listed a record's image: asked again in the second pass only
-    when the first left any out."""
+def _listed(
+    field: str, skipped: SkipLog, manifest: Manifest | None
+) -> Callable[[Any], bool] | None:
+    """Whether the first pass listed a record's image; None (every record) when the first
+    pass left none out, so that the second asks nothing per record."""
     if not skipped.count:
-        return lambda record: True
+        return None
     if manifest is not None:
         return lambda record: manifest.has(record.item_id)
     return lambda record: has_image(record, field)
 
 
 def _annotations(
-    records: Iterable[Any], objects: Objects, listed: Callable[[Any], bool], labels: LabelIndex
+    records: Iterable[Any],
+    objects: Objects,
+    listed: Callable[[Any], bool] | None,
+    labels: LabelIndex,
 ) -> Iterator[dict[str, Any]]:
     ann_id = 0
     for record in records:
-        for shape in objects(record) if listed(record) else ():
+        if listed is not None and not listed(record):
+            continue
+        for shape in objects(record):
             ann_id += 1
             entry = {
                 "id": ann_id,
@@ -217,7 +224,10 @@ def _attributes(shape: Shape) -> dict[str, Any]:
 
 def _outline(shape: Shape) -> list[float]:
     """A box is written as its four-corner polygon: pycocotools and Detectron2 take it."""
-    return [coordinate for point in shape.outline() for coordinate in point]
+    if shape.points:
+        return [coordinate for point in shape.points for coordinate in point]
+    x0, y0, x1, y1 = shape.x, shape.y, shape.x + shape.width, shape.y + shape.height
+    return [x0, y0, x1, y0, x1, y1, x0, y1]
 
 
 def _categories(labels: LabelIndex) -> list[dict[str, Any]]:

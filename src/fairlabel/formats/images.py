@@ -160,13 +160,6 @@ class Shape:
         y0, y1 = _clamp(self.y, image.height), _clamp(self.y + self.height, image.height)
         return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
-    def outline(self) -> list[tuple[float, float]]:
-        """The polygon's vertices, or a box's four corners clockwise from the top left."""
-        if self.points:
-            return list(self.points)
-        x0, y0, x1, y1 = self.x, self.y, self.x + self.width, self.y + self.height
-        return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-
 
 def _clamp(value: float, limit: int) -> float:
     return min(max(value, 0), limit)

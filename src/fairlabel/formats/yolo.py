@@ -1,5 +1,9 @@
-"""YOLO (Ultralytics layout): a zip of labels/<split>/<image path>.txt with normalised boxes,
-or segmentation outlines when the project has polygons, and data.yaml to train on."""
+"""YOLO (Ultralytics layout): a zip of labels/<image path>.txt with normalised boxes, or
+segmentation outlines when the project has polygons, one image list per split (as
+Ultralytics' autosplit writes them) and data.yaml to train on.
+
+Splits are lists rather than folders so that the images keep the layout they were imported
+in: a client who has the images drops their folder into images/ as it is."""
 
 from collections.abc import Iterable, Iterator
 
@@ -16,18 +20,21 @@ from fairlabel.formats.split import Split
 class YoloFormat(ImageArchiveFormat):
     name = "yolo"
     description = (
-        "YOLO (Ultralytics): labels/<split>/<image path>.txt with 'class cx cy w h' normalised "
+        "YOLO (Ultralytics): labels/<image path>.txt with 'class cx cy w h' normalised "
         "to [0, 1], or 'class x1 y1 x2 y2 ...' segmentation lines when the project has a "
         "polygon question (boxes then as their four corners); a seeded train/val(/test) split "
-        "(train:0.8,val:0.2 unless asked otherwise); classes in data.yaml and classes.txt"
+        "as train.txt, val.txt (and test.txt) image lists (train:0.8,val:0.2 unless asked "
+        "otherwise); classes in data.yaml and classes.txt"
     )
     default_split = (("train", 0.8), ("val", 0.2))
 
     def label_path(self, split: str, file_name: str) -> str:
-        return f"labels/{split}/{stem_of(file_name)}.txt"
+        """Where Ultralytics looks: the image's path with its last images/ made labels/."""
+        before, _, after = f"/images/{stem_of(file_name)}".rpartition("/images/")
+        return f"{before}/labels/{after}.txt".lstrip("/")
 
     def image_path(self, split: str, file_name: str) -> str:
-        return f"images/{split}/{file_name}"
+        return f"images/{file_name}"
 
     def label_file(
         self, project: ExportProject, image: ImageRef, shapes: list[Shape], labels: LabelIndex
@@ -41,13 +48,17 @@ class YoloFormat(ImageArchiveFormat):
     ) -> Iterator[tuple[str, Iterable[bytes]]]:
         names = [_one_line(label) for label, _ in labels.labels()]
         yield "classes.txt", ["".join(f"{name}\n" for name in names).encode()]
-        yield "data.yaml", [_data_yaml(names, split.names if split else []).encode()]
+        splits = split.names if split else []
+        yield "data.yaml", [_data_yaml(names, splits).encode()]
+        for name in splits:
+            yield f"{name}.txt", _image_list(manifest, name)
 
     def layout(self, project: ExportProject, split: Split | None) -> list[str]:
         return [
-            "labels/<split>/<file name without extension>.txt beside images/<split>/, as "
-            "Ultralytics expects; train on data.yaml (its folder is the dataset root)",
-            media_line(project, "images/<split>/"),
+            "labels/<file name without extension>.txt beside images/, as Ultralytics expects; "
+            "train.txt, val.txt (test.txt) list each split's images; train on data.yaml (its "
+            "folder is the dataset root)",
+            media_line(project, "images/"),
         ]
 
 
@@ -82,6 +93,13 @@ def _unit(value: float) -> float:
     return min(max(value, 0.0), 1.0)
 
 
+def _image_list(manifest: Manifest, split: str) -> Iterator[bytes]:
+    """One split's images, './'-relative to the list's folder, as Ultralytics reads them."""
+    for row in manifest.rows():
+        if row.split == split:
+            yield f"./images/{row.file_name}\n".encode()
+
+
 def _one_line(label: str) -> str:
     return " ".join(label.split())
 
@@ -90,7 +108,7 @@ def _data_yaml(names: list[str], splits: list[str]) -> str:
     """Ultralytics layout without a `path:` key, so that the root is the file's own folder;
     JSON strings are valid YAML scalars, so any label is quoted safely."""
     entries = "".join(f"  {i}: {orjson.dumps(name).decode()}\n" for i, name in enumerate(names))
-    folders = "".join(f"{split}: images/{split}\n" for split in splits)
+    folders = "".join(f"{split}: {split}.txt\n" for split in splits)
     return (
         "# the dataset root is this file's folder: train with data=<this file>\n"
         f"{folders}nc: {len(names)}\nnames:\n{entries}"

@@ -15,7 +15,7 @@ import json
 import ssl
 import time
 import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +24,7 @@ from typing import Any, Literal, TypedDict, cast
 import httpcore2
 import httpx2
 import openai
+import orjson
 
 from fairlabel.db import utcnow
 from fairlabel.llm.addresses import GuardedBackend, RefusedAddress
@@ -206,8 +207,9 @@ async def stream_chat(
 ) -> AsyncGenerator[Event]:
     """Stream one chat completion: TextDelta events, then one CallResult (also when the
     call failed: its `error` says why). `sampling` overrides the endpoint's defaults field
-    by field. `record` gets the result exactly once, also when the consumer stops early
-    (status "stopped"), which is how a stop-generation button ends a call."""
+    by field. `record` gets the result exactly once: right after the result is handed on
+    (so that the consumer does not wait on the write), or when the consumer stops early
+    (status "stopped", which is how a stop-generation button ends a call)."""
     lane = _lane(config)
     call = _Call(config, config.sampling.merged(sampling))
     completed = False
@@ -220,9 +222,13 @@ async def stream_chat(
         completed = True
     finally:
         result = call.result(completed)
-        if record is not None and call.sent is not None:
+        if not completed and record is not None and call.sent is not None:
             await asyncio.shield(record(result))
-    yield result
+    try:
+        yield result
+    finally:
+        if record is not None:
+            await asyncio.shield(record(result))
 
 
 class _Call:
@@ -237,7 +243,7 @@ class _Call:
         self.first_token: float | None = None
         self.ended: float | None = None
         self.pieces: list[str] = []
-        self.usage: Any = None
+        self.usage: dict[str, Any] | None = None
         self.finish_reason: str | None = None
         self.response_id: str | None = None
         self.error: CallError | None = None
@@ -249,22 +255,23 @@ class _Call:
         self.started_at = utcnow()
 
     async def run(self, client: openai.AsyncOpenAI, messages: Messages) -> AsyncGenerator[str]:
+        """The SDK sends the request (auth, retries with backoff, timeouts, status errors);
+        the stream's events are read here as plain JSON: the SDK's building of a typed
+        model per chunk took most of the platform's time per call."""
         try:
-            stream = await client.chat.completions.create(
+            request = client.chat.completions.with_streaming_response.create(
                 model=self.config.model,
                 messages=cast(Any, list(messages)),
                 stream=True,
                 stream_options={"include_usage": True},
                 **self.params.request_fields(),
             )
-            self.streaming = True
-            try:
-                async for chunk in stream:
+            async with request as response:
+                self.streaming = True
+                async for chunk in sse_data(response.iter_lines()):
                     piece = self._take(chunk)
                     if piece:
                         yield piece
-            finally:
-                await stream.close()
             if self.finish_reason is None:
                 self.error = CallError(
                     "broken_stream", "the stream ended before the model said it had finished"
@@ -274,21 +281,26 @@ class _Call:
         finally:
             self.ended = time.perf_counter()
 
-    def _take(self, chunk: Any) -> str:
-        self.response_id = self.response_id or chunk.id
-        if chunk.usage is not None:
-            self.usage = chunk.usage
-        if not chunk.choices:
+    def _take(self, chunk: dict[str, Any]) -> str:
+        self.response_id = self.response_id or chunk.get("id")
+        if isinstance(chunk.get("usage"), dict):
+            self.usage = chunk["usage"]
+        choices = chunk.get("choices") or []
+        if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+            raise MalformedStream("a chunk whose choices are not a list of objects")
+        if not choices:
             return ""
-        choice = chunk.choices[0]
-        if choice.finish_reason:
-            self.finish_reason = choice.finish_reason
-        piece: str = (choice.delta.content if choice.delta else None) or ""
+        if choices[0].get("finish_reason"):
+            self.finish_reason = str(choices[0]["finish_reason"])
+        delta = choices[0].get("delta") or {}
+        piece = delta.get("content") if isinstance(delta, dict) else None
+        if piece is not None and not isinstance(piece, str):
+            raise MalformedStream("a delta whose content is not text")
         if piece:
             if self.first_token is None:
                 self.first_token = time.perf_counter()
             self.pieces.append(piece)
-        return piece
+        return piece or ""
 
     def result(self, completed: bool) -> CallResult:
         """`completed`: the stream was read to its end, rather than left by the consumer."""
@@ -300,7 +312,7 @@ class _Call:
         status = CallStatus.ok
         if error is not None:
             status = CallStatus.stopped if error.code == "stopped" else CallStatus.failed
-        usage = self.usage
+        usage = self.usage or {}
         return CallResult(
             endpoint=self.config,
             status=status,
@@ -310,12 +322,44 @@ class _Call:
             queue_ms=(sent - self.created) * 1000,
             latency_ms=(ended - sent) * 1000,
             first_token_ms=None if self.first_token is None else (self.first_token - sent) * 1000,
-            tokens_in=getattr(usage, "prompt_tokens", None),
-            tokens_out=getattr(usage, "completion_tokens", None),
+            tokens_in=_count(usage, "prompt_tokens"),
+            tokens_out=_count(usage, "completion_tokens"),
             finish_reason=self.finish_reason,
             response_id=self.response_id,
             error=error,
         )
+
+
+class MalformedStream(ValueError):
+    """A stream event that is JSON but not a chat completion chunk, or an error event."""
+
+
+async def sse_data(lines: AsyncIterator[str]) -> AsyncGenerator[dict[str, Any]]:
+    """The JSON of each server-sent event's data, up to `[DONE]`; an event that carries an
+    error (as OpenAI-compatible servers send one mid-stream) raises MalformedStream."""
+    data: list[str] = []
+    async for line in lines:
+        if line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
+            continue
+        if line or not data:
+            continue  # another field (event:, id:, a comment), or a blank line alone
+        payload, data = "\n".join(data), []
+        if payload == "[DONE]":
+            async for _rest in lines:
+                pass  # read to the body's end, so that the connection is kept for reuse
+            return
+        chunk = orjson.loads(payload)
+        if not isinstance(chunk, dict):
+            raise MalformedStream("an event that is not a JSON object")
+        if chunk.get("error"):
+            raise MalformedStream("an error event")
+        yield chunk
+
+
+def _count(usage: dict[str, Any], name: str) -> int | None:
+    value = usage.get(name)
+    return value if isinstance(value, int) else None
 
 
 _STATUS_ERRORS: dict[int, tuple[ErrorCode, str]] = {
@@ -328,8 +372,8 @@ _STATUS_ERRORS: dict[int, tuple[ErrorCode, str]] = {
     ),
     429: ("rate_limited", "the endpoint is rate limiting (429) and retries did not get through"),
 }
-#: What a stream that is not JSON (or not text) raises as it is read.
-UNREADABLE = (json.JSONDecodeError, UnicodeDecodeError)
+#: What a stream that is not JSON, not text or not chunks raises as it is read.
+UNREADABLE = (json.JSONDecodeError, UnicodeDecodeError, MalformedStream)
 #: Statuses whose upstream message helps (a parameter out of range) and may be shown.
 _EXPLAINED = frozenset({400, 404, 422})
 
@@ -351,8 +395,10 @@ def describe(error: Exception, streaming: bool, config: EndpointConfig) -> CallE
         if streaming:
             return CallError("broken_stream", "the endpoint closed the stream mid-way")
         return CallError("unreachable", "the endpoint cannot be reached (connection failed)")
+    if isinstance(error, MalformedStream):
+        return CallError("malformed_stream", f"the endpoint sent {error} in the stream")
     if isinstance(error, openai.APIError):
-        return CallError("malformed_stream", "the endpoint sent an error event in the stream")
+        return CallError("malformed_stream", "the endpoint sent an error in the stream")
     return CallError("malformed_stream", "the endpoint sent a stream that is not valid JSON")
 
 

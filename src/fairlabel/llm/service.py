@@ -47,7 +47,7 @@ def endpoint_not_found(endpoint_id: int) -> NotFound:
 
 
 def create_endpoint(
-    db: Session, organization_id: int, body: EndpointCreate, actor_id: int
+    db: Session, organization_id: int, body: EndpointCreate, actor_id: int | None
 ) -> ModelEndpoint:
     """Every check runs before anything is added, so a refusal stores nothing."""
     settings = settings_of(db)

@@ -30,6 +30,7 @@ def record(database: Database, result: CallResult, project_id: int | None, purpo
             purpose=purpose,
             status=result.status,
             error_code=result.error.code if result.error else None,
+            error_message=result.error.message if result.error else None,
             started_at=result.started_at,
             queue_ms=result.queue_ms,
             latency_ms=result.latency_ms,
@@ -123,3 +124,16 @@ def _endpoint_usage(
         mean_latency_ms=None if mean_latency is None else round(float(mean_latency), 1),
         mean_first_token_ms=None if mean_first_token is None else round(float(mean_first_token), 1),
     )
+
+
+def last_tests(db: Session, endpoint_ids: list[int]) -> dict[int, ModelCall]:
+    """Each endpoint's latest test connection, for the endpoints page."""
+    if not endpoint_ids:
+        return {}
+    latest = (
+        select(func.max(ModelCall.id))
+        .where(ModelCall.endpoint_id.in_(endpoint_ids), ModelCall.purpose == "test")
+        .group_by(ModelCall.endpoint_id)
+    )
+    rows = db.scalars(select(ModelCall).where(ModelCall.id.in_(latest)))
+    return {call.endpoint_id: call for call in rows if call.endpoint_id is not None}

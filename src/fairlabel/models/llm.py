@@ -68,6 +68,8 @@ class ModelCall(Base):
     purpose: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[str | None] = mapped_column(String(40))
+    #: Our own words for the failure (never the server's raw answer, never the key).
+    error_message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     queue_ms: Mapped[float] = mapped_column(default=0.0)
     latency_ms: Mapped[float]

@@ -29,10 +29,19 @@ Documented choices:
   like the others (so tie, tie, a is a tie). A draw never picks a side nobody won: a draw
   that includes "tie" is a tie, one of "both_bad" with a side is "both_bad", one of a with b
   is a tie. The answer carries the tally (`votes`), which the aggregated export turns into
-  the preference pair and its share (see exports.aggregated)."""
+  the preference pair and its share (see exports.aggregated).
+- rubric: per criterion, n/a when more annotators said n/a than scored, else the lower median
+  of the scores (ordinal scores have no mean, and the lower median stays on the scale);
+  each criterion carries its confidence, the share of annotators within the question's
+  tolerance of it. Agreement is ordinal alpha per criterion (n/a is a missing value).
+- rewrite: the medoid, the rewrite with the least mean normalised edit distance to the
+  others (ties to the earliest), as written with its diff. Agreement is the mean normalised
+  edit distance between two annotators' rewrites, beside how far rewrites moved from the
+  original (questions.rewrite says which distance)."""
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +53,7 @@ import numpy as np
 from fairlabel.errors import ValidationFailed
 from fairlabel.quality import aggregation, agreement
 from fairlabel.quality.agreement import Level
+from fairlabel.questions import rewrite, rubric
 from fairlabel.questions.base import candidates
 
 #: Who answered what on one item: (worker id, answer), in submission order.
@@ -509,6 +519,85 @@ def _pair_winner(votes: dict[str, int]) -> str:
     if len(leaders) == 1:
         return leaders.pop()
     return "both_bad" if "both_bad" in leaders and "tie" not in leaders else "tie"
+
+
+# --- LLM evaluation --------------------------------------------------------------------
+
+
+@register
+class Rubric(Aggregator):
+    kind = "rubric"
+    incremental = "median"
+    methods = (incremental,)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        return {
+            criterion.name: _criterion_consensus(
+                [rubric.score_of(answer, criterion.name) for _, answer in answers],
+                settings.tolerance,
+            )
+            for criterion in settings.criteria
+        }
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        """Ordinal alpha of each criterion, and their mean."""
+        per_criterion = []
+        for criterion in settings.criteria:
+            scores = _mapped(by_item, _scored(criterion.name))
+            codes = {
+                point: point - criterion.min for point in range(criterion.min, criterion.max + 1)
+            }
+            per_criterion.append(
+                _alpha(f"alpha_ordinal[{criterion.name}]", _Coded.of(scores, codes), "ordinal")
+            )
+        defined = [f.value for f in per_criterion if f.value is not None]
+        mean = (
+            Figure("alpha_ordinal_mean", float(np.mean(defined)))
+            if defined
+            else Figure("alpha_ordinal_mean", None, "no criterion has a defined alpha")
+        )
+        return [mean, *per_criterion]
+
+
+def _scored(criterion: str) -> Callable[[Any], Any]:
+    return lambda answer: rubric.score_of(answer, criterion)
+
+
+def _criterion_consensus(scores: list[Any], tolerance: int) -> dict[str, Any]:
+    given = [s for s in scores if s is not None]
+    numbers = [s for s in given if s != rubric.NA]
+    chosen = (
+        rubric.NA
+        if not numbers or len(given) - len(numbers) > len(numbers)
+        else statistics.median_low(numbers)
+    )
+    agreeing = sum(rubric.same_score(s, chosen, tolerance) for s in given)
+    return {"score": chosen, "confidence": agreeing / len(given) if given else 0.0}
+
+
+@register
+class Rewrite(Aggregator):
+    kind = "rewrite"
+    incremental = "medoid"
+    methods = (incremental,)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        if len(answers) == 1:
+            return answers[0][1]
+        distances = rewrite.edit_distances([answer["text"] for _, answer in answers])
+        return answers[int(np.argmin(distances.sum(axis=1)))][1]
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        between = [rewrite.edit_distance(a["text"], b["text"]) for a, b in _pairs(by_item)]
+        moved = [
+            rewrite.edit_distance(rewrite.diff_original(answer["diff"]), answer["text"])
+            for answers in by_item.values()
+            for _, answer in answers
+        ]
+        return [
+            _mean_figure("edit_distance_between_annotators", between, NO_PAIRS),
+            _mean_figure("edit_distance_from_original", moved, "no annotations yet"),
+        ]
 
 
 # --- shared -------------------------------------------------------------------------------

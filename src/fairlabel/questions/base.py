@@ -27,6 +27,8 @@ AnswerKind = Literal[
     "polygons",
     "ranking",
     "pairwise",
+    "rubric",
+    "rewrite",
 ]
 
 #: Slack for float rounding when a shape touches the image edge (x + width == W).

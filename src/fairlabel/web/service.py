@@ -95,6 +95,8 @@ _DESCRIPTIONS = {
         else "rank the responses from best to worst"
     ),
     "pairwise": lambda s, labels: "say which of two responses is better",
+    "rubric": lambda s, labels: _describe_rubric(s.get("criteria", [])),
+    "rewrite": lambda s, labels: "rewrite a response into the best one you can",
 }
 
 
@@ -113,3 +115,9 @@ def project_wellness(project: Project) -> dict[str, Any]:
     summary = wellness.summaries(db, [project.id], with_comments=False)[project.id] if db else None
     labels = [risks.BY_NAME[n].label for n in project.content_risks or [] if n in risks.BY_NAME]
     return {"risks": labels, "ratings": summary}
+
+
+def _describe_rubric(criteria: list[dict[str, Any]]) -> str:
+    names = ", ".join(c.get("label") or c.get("name", "") for c in criteria)
+    why = any(c.get("justification") == "required" for c in criteria)
+    return f"score a response on {names}" + (", saying why" if why else "")

@@ -13,7 +13,7 @@ from fairlabel.errors import FairlabelError
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.questions import get_question_type, question_type_names, validate_question_definition
 from fairlabel.web import forms
-from fairlabel.web.client import settings_form
+from fairlabel.web.client import criteria_lines, settings_form
 from fairlabel.web.client.settings_form import SettingsForm
 
 #: The settings the builder offers for each type, in the order the form shows them.
@@ -27,13 +27,28 @@ TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
     "polygon": ("labels", "field"),
     "ranking": ("field", "allow_ties"),
     "pairwise": ("field", "allow_tie", "allow_both_bad", "strength_levels"),
+    "rubric": ("criteria", "tolerance", "max_justification_length"),
+    "rewrite": ("field", "min_length", "max_length", "allow_unchanged", "pass_threshold"),
 }
 INT_SETTINGS = frozenset(
-    {"min", "max", "min_length", "max_length", "min_selected", "max_selected", "strength_levels"}
+    {
+        "min",
+        "max",
+        "min_length",
+        "max_length",
+        "min_selected",
+        "max_selected",
+        "strength_levels",
+        "tolerance",
+        "max_justification_length",
+    }
 )
+FLOAT_SETTINGS = frozenset({"pass_threshold"})
 BOOL_SETTINGS = frozenset(
-    {"multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad"}
+    {"multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad", "allow_unchanged"}
 )
+#: Settings typed as text, each parsed by the builder (labels and criteria one per line).
+TEXT_SETTINGS = frozenset({"labels", "field", "criteria"})
 SETTING_LABELS = {
     "labels": "Labels, one per line",
     "min": "Lowest rating",
@@ -49,10 +64,16 @@ SETTING_LABELS = {
     "min_selected": "Fewest labels to pick",
     "max_selected": "Most labels to pick (blank: no limit)",
     "strength_levels": "Strength levels (0: none)",
+    "criteria": "Criteria, one per line: " + criteria_lines.FORMAT,
+    "tolerance": "Points a score may be off and still agree (gold, consensus)",
+    "max_justification_length": "Longest justification (characters)",
+    "allow_unchanged": "The response may be left unchanged",
+    "pass_threshold": "Similarity that passes a gold item (0 to 1)",
 }
 PROJECT_FIELDS = ("name", "description", "guidelines", "overlap", "lease_minutes", "status")
 _QUESTION_KEY = re.compile(r"^q-(\d+)-(\w+)$")
 _SETTINGS_PATH = re.compile(r"^questions\[([^\]]+)\]\.settings\.(\w+)")
+_CRITERION = re.compile(r"\.settings\.criteria\[(\d+)\]")
 
 
 def all_setting_keys() -> list[str]:
@@ -149,7 +170,20 @@ def _minutes(seconds: int) -> str:
 
 
 def _settings_as_text(settings: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: "\n".join(v) if k == "labels" else v for k, v in settings.items()}
+    return {k: _as_text(k, v) for k, v in settings.items()}
+
+
+def _as_text(key: str, value: Any) -> Any:
+    if key == "labels":
+        return "\n".join(value)
+    return criteria_lines.as_text(value) if key == "criteria" else value
+
+
+def _from_text(key: str, value: Any) -> Any:
+    """A text setting as the form holds it, back as the API takes it."""
+    if key == "labels":
+        return value.split("\n")
+    return criteria_lines.parse(value) if key == "criteria" else value
 
 
 def _questions_json(questions: list[QuestionForm]) -> str:
@@ -160,7 +194,7 @@ def _questions_json(questions: list[QuestionForm]) -> str:
             "prompt": q.prompt,
             "required": q.required,
             "settings": {
-                k: v.split("\n") if k == "labels" else v
+                k: _from_text(k, v)
                 for k, v in q.settings.items()
                 if k in TYPE_SETTINGS.get(q.type, ())
             },
@@ -219,7 +253,11 @@ def _builder_questions(form: ProjectForm, data: Mapping[str, str]) -> list[dict[
             prompt=values.get("prompt", ""),
             required="required" in values,
             settings=default_settings()
-            | {k: v for k, v in values.items() if k in INT_SETTINGS | {"labels", "field"}}
+            | {
+                k: v
+                for k, v in values.items()
+                if k in INT_SETTINGS | FLOAT_SETTINGS | TEXT_SETTINGS
+            }
             | {k: k in values for k in BOOL_SETTINGS},
         )
         form.questions.append(question)
@@ -244,20 +282,37 @@ def _typed_settings(form: ProjectForm, index: int, question: QuestionForm) -> di
     """Only the settings of the chosen type, as the types they are (the models are strict)."""
     settings: dict[str, Any] = {}
     for key in TYPE_SETTINGS.get(question.type, ()):
-        value = question.settings.get(key)
-        if key == "labels":
-            settings[key] = [s.strip() for s in str(value or "").splitlines() if s.strip()]
-        elif key in BOOL_SETTINGS:
-            settings[key] = bool(value)
-        elif key in INT_SETTINGS:
-            text = str(value if value is not None else "").strip()
-            if text:
-                number = _integer(form, f"q-{index}-{key}", text)
-                if number is not None:
-                    settings[key] = number
-        elif str(value or "").strip():
-            settings[key] = str(value).strip()
+        typed = _typed(form, f"q-{index}-{key}", key, question.settings.get(key))
+        if typed is not _LEFT_OUT:
+            settings[key] = typed
     return settings
+
+
+_LEFT_OUT = object()
+
+
+def _typed(form: ProjectForm, element: str, key: str, value: Any) -> Any:
+    """One setting as its type; _LEFT_OUT when blank or unreadable (the error is placed)."""
+    text = str(value if value is not None else "").strip()
+    if key == "labels":
+        return [s.strip() for s in text.splitlines() if s.strip()]
+    if key in BOOL_SETTINGS:
+        return bool(value)
+    if not text:
+        return _LEFT_OUT
+    if key == "criteria":
+        try:
+            return criteria_lines.parse(text)
+        except FairlabelError as error:
+            form.add_error(element, error.message)
+            return _LEFT_OUT
+    if key in INT_SETTINGS:
+        number: float | None = _integer(form, element, text)
+    elif key in FLOAT_SETTINGS:
+        number = _number(form, element, text)
+    else:
+        return text
+    return _LEFT_OUT if number is None else number
 
 
 def _json_questions(form: ProjectForm) -> Any:
@@ -294,10 +349,13 @@ def _question_element(index: int, question: QuestionForm, path: str | None) -> s
 
 
 def _message(error: FairlabelError) -> str:
-    """The error in the API's words: what was expected and the value that was sent."""
+    """The error in the API's words: what was expected and the value that was sent (and, in a
+    rubric, which criterion line it is about)."""
     if error.expected is None:
         return error.message
-    return f"expected {error.expected}, got {json.dumps(error.value, ensure_ascii=False)}"
+    criterion = _CRITERION.search(error.field or "")
+    where = f"criterion {int(criterion.group(1)) + 1}: " if criterion else ""
+    return f"{where}expected {error.expected}, got {json.dumps(error.value, ensure_ascii=False)}"
 
 
 def place_validation_error(form: ProjectForm, error: ValidationError) -> None:

@@ -166,6 +166,7 @@ def _form_page(
         setting_labels=builder.SETTING_LABELS,
         bool_settings=builder.BOOL_SETTINGS,
         int_settings=builder.INT_SETTINGS,
+        float_settings=builder.FLOAT_SETTINGS,
         blank_question=builder.QuestionForm(),
         content_risks=wellness.published(settings_of(db).exposure_cap_per_day),
         pay_stages=settings_form.PAY_STAGES,

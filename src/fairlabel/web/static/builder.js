@@ -7,7 +7,31 @@
   if (!form) return;
   const list = form.querySelector("[data-questions]");
   const template = document.getElementById("question-template");
-  const boolKeys = ["multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad"];
+  const boolKeys = ["multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad", "allow_unchanged"];
+
+  // A rubric's criteria lines as the API takes them, as web/criteria_lines.py reads them; a
+  // line that does not fit is carried as written, for the server to name its error.
+  const justifications = { "justification required": "required", "justification optional": "optional", "no justification": "none" };
+  const criteriaOf = (text) => text.split("\n").filter((line) => line.trim()).map((line) => {
+    const [name, label, scale, anchors, options] = [...line.split("|").map((p) => p.trim()), "", "", "", ""];
+    const criterion = { name };
+    if (label) criterion.label = label;
+    const range = /^(-?\d+)\s*(?:-|\u2013|to)\s*(-?\d+)$/.exec(scale);
+    if (range) [criterion.min, criterion.max] = [Number(range[1]), Number(range[2])];
+    else if (scale) return line;
+    if (anchors) {
+      criterion.anchors = Object.fromEntries(anchors.split(";").filter((p) => p.trim()).map((p) => {
+        const at = p.indexOf("=");
+        return [p.slice(0, at).trim(), p.slice(at + 1).trim()];
+      }));
+    }
+    for (const option of options.split(",").map((o) => o.trim().toLowerCase()).filter(Boolean)) {
+      if (option === "n/a") criterion.allow_na = true;
+      else if (option in justifications) criterion.justification = justifications[option];
+      else return line;
+    }
+    return criterion;
+  });
 
   const indexOf = (fieldset) => {
     const select = fieldset.querySelector("[data-question-type]");
@@ -72,6 +96,7 @@
       const input = setting.querySelector("input, textarea");
       const key = input.name.slice(`q-${i}-`.length);
       if (key === "labels") settings.labels = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
+      else if (key === "criteria") settings.criteria = criteriaOf(input.value);
       else if (boolKeys.includes(key)) settings[key] = input.checked;
       else if (input.type === "number") { if (input.value !== "") settings[key] = Number(input.value); }
       else if (input.value.trim() !== "") settings[key] = input.value.trim();
