@@ -39,7 +39,7 @@ from fairlabel.demo.seed import seed_demo
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
 from fairlabel.exports import aggregated as aggregated_export
 from fairlabel.exports import service as export_service
-from fairlabel.formats import ExportProject, ExportRecord, RecordSource, get_format
+from fairlabel.formats import ExportProject, ExportRecord, RecordSource, format_names, get_format
 from fairlabel.items import parsing
 from fairlabel.items import service as item_service
 from fairlabel.items.schemas import ImportReport
@@ -224,7 +224,7 @@ def tokens_create(email: str, name: str = "cli") -> None:
 def export_command(
     project_id: Annotated[int, typer.Argument(metavar="PROJECT", help="project id")],
     format: Annotated[
-        str, typer.Option("--format", "-f", help="jsonl, coco, yolo, voc, conll")
+        str, typer.Option("--format", "-f", help=", ".join(format_names()))
     ] = "jsonl",
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write")] = Path(
         "export.out"
@@ -240,7 +240,8 @@ def export_command(
         str | None,
         typer.Option(
             help="yolo, voc: a seeded split of the images, e.g. train:0.7,val:0.2,test:0.1 "
-            "(yolo's default is train:0.8,val:0.2)"
+            "(yolo's default is train:0.8,val:0.2); the -parquet datasets: of the items, "
+            "e.g. train:0.9,test:0.1"
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="the split's seed (0 by default)")] = None,
@@ -254,7 +255,13 @@ def export_command(
         with database.session(write=False) as db:
             project = project_service.get_project(db, project_id)
             options = export_service.export_options(
-                db, database, project, split=split, seed=seed, include_media=include_media
+                db,
+                database,
+                project,
+                split=split,
+                seed=seed,
+                include_media=include_media,
+                format=format,
             )
             info = export_service.describe_project(db, project, options)
             total = export_service.item_count(db, project_id)

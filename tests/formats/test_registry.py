@@ -27,7 +27,14 @@ EXPECTED = {
     "yolo": ("application/zip", ".zip"),
     "voc": ("application/zip", ".zip"),
     "conll": ("text/plain; charset=utf-8", ".conll"),
+    "oasst": ("application/x-ndjson", ".jsonl"),
+    **{name: ("application/x-ndjson", ".jsonl") for name in ("sft", "preference", "kto", "rubric")},
+    **{
+        f"{name}-parquet": ("application/zip", ".zip")
+        for name in ("sft", "preference", "kto", "rubric")
+    },
 }
+TWO_PASSES = {"coco", "conll", "sft-parquet", "preference-parquet", "kto-parquet", "rubric-parquet"}
 
 
 def test_every_format_is_registered() -> None:
@@ -53,7 +60,7 @@ def test_formats_read_the_source_as_often_as_they_declare(name: str) -> None:
         return iter([record])
 
     b"".join(get_format(name).chunks(project, source))
-    assert len(calls) == get_format(name).passes == (2 if name in {"coco", "conll"} else 1)
+    assert len(calls) == get_format(name).passes == (2 if name in TWO_PASSES else 1)
 
 
 def test_unknown_name_names_the_field_value_and_choices() -> None:
@@ -61,7 +68,7 @@ def test_unknown_name_names_the_field_value_and_choices() -> None:
         get_format("pascal")
     error = caught.value
     assert (error.field, error.value) == ("format", "pascal")
-    assert error.expected == "one of: coco, conll, jsonl, voc, yolo"
+    assert error.expected == "one of: " + ", ".join(sorted(EXPECTED))
     assert error.to_dict()["error"]["code"] == "invalid"
 
 

@@ -26,6 +26,9 @@ from fairlabel.exports.aggregated_images import bounded, consensus_objects
 from fairlabel.exports.service import PAGE_SIZE
 from fairlabel.formats import conll
 from fairlabel.formats.base import (
+    SPLIT_FORMATS,
+    ConsensusFormat,
+    ExportFormat,
     ExportOptions,
     ExportProject,
     exportable_questions,
@@ -33,7 +36,7 @@ from fairlabel.formats.base import (
     refuse_option,
 )
 from fairlabel.formats.images import AGGREGATED, ImageFormat
-from fairlabel.formats.registry import get_format
+from fairlabel.formats.registry import format_names, get_format
 from fairlabel.models import Consensus, Item
 from fairlabel.quality.service import (
     QuestionContext,
@@ -134,7 +137,7 @@ class AggregatedVariant:
         """Only the image variants take a split or media."""
         if options.split is not None or options.seed is not None:
             field = "split" if options.split is not None else "seed"
-            refuse_option(self.name, field, options.split or options.seed, "yolo or voc")
+            refuse_option(self.name, field, options.split or options.seed, SPLIT_FORMATS)
         if options.include_media:
             refuse_option(self.name, "include_media", True, "coco, yolo or voc")
 
@@ -280,6 +283,39 @@ class AggregatedImages(AggregatedVariant):
         return plain.replace(f"-{self.name}.", f"-{self.name}-aggregated.")
 
 
+class AggregatedDataset(AggregatedVariant):
+    """A training dataset (formats.training) or conversation trees (formats.oasst) from the
+    consensus, written by the plain format itself: one example per item and question."""
+
+    @property
+    def plain(self) -> ConsensusFormat:
+        return cast(ConsensusFormat, get_format(self.name))
+
+    def chunks(self, project: ExportProject, source: Iterable[AggregatedRecord]) -> Iterator[bytes]:
+        plain = self.plain
+        plain.check_project(project)
+        return plain.consensus_chunks(project, source)
+
+    def check_options(self, options: ExportOptions) -> None:
+        self.plain.check_options(options)
+
+    def content_type(self, project: ExportProject) -> str:
+        return self.plain.content_type(project)
+
+    def filename(self, project: ExportProject) -> str:
+        plain = self.plain.filename(project)
+        return plain.replace(f"-{self.name}.", f"-{self.name}-aggregated.")
+
+
+def _dataset_variant(format: ExportFormat) -> AggregatedVariant:
+    class Variant(AggregatedDataset):
+        name = format.name
+        media_type = format.media_type
+        extension = format.extension
+
+    return Variant()
+
+
 class AggregatedCoco(AggregatedImages):
     name = "coco"
     media_type = "application/json"
@@ -308,6 +344,10 @@ VARIANTS: dict[str, AggregatedVariant] = {
         AggregatedYolo(),
         AggregatedVoc(),
     )
+} | {
+    name: _dataset_variant(get_format(name))
+    for name in format_names()
+    if isinstance(get_format(name), ConsensusFormat)
 }
 
 

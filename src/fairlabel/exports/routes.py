@@ -51,7 +51,8 @@ def export_project(
     split: str | None = Query(
         default=None,
         description="yolo, voc: a seeded split of the images, e.g. train:0.8,val:0.2 or "
-        "train:0.7,val:0.2,test:0.1 (yolo's default is train:0.8,val:0.2)",
+        "train:0.7,val:0.2,test:0.1 (yolo's default is train:0.8,val:0.2); the -parquet "
+        "datasets: of the items, train and val, test or both, e.g. train:0.9,test:0.1",
     ),
     seed: int | None = Query(default=None, description="the split's seed (0 by default)"),
     include_media: bool = Query(
@@ -62,7 +63,7 @@ def export_project(
     project = project_service.get_project(db, project_id)
     policies.read_project_data(principal, project)
     options = service.export_options(
-        db, database, project, split=split, seed=seed, include_media=include_media
+        db, database, project, split=split, seed=seed, include_media=include_media, format=format
     )
     info = service.describe_project(db, project, options)
     if aggregated:

@@ -24,7 +24,8 @@ from fairlabel.formats.base import (
     MediaStore,
     RecordSource,
 )
-from fairlabel.formats.split import check_seed, parse_split
+from fairlabel.formats.registry import format_names, get_format
+from fairlabel.formats.split import IMAGE_SPLITS, check_seed, parse_split
 from fairlabel.items.media import media_path
 from fairlabel.models import Annotation, Item, Media, Project
 
@@ -55,11 +56,14 @@ def export_options(
     split: str | None = None,
     seed: int | None = None,
     include_media: bool = False,
+    format: str | None = None,
 ) -> ExportOptions:
     """The options of an export request, checked before anything is streamed: a bad split or
-    seed, or media asked of a project that stores none, is a 422 and writes nothing."""
+    seed, or media asked of a project that stores none, is a 422 and writes nothing. The
+    format, when given, says which splits it needs (see formats.split.SplitNeeds)."""
     checked_seed = None if seed is None else check_seed(seed)
-    parsed = None if split is None else parse_split(split, checked_seed or 0)
+    needs = get_format(format).split_needs if format in format_names() else IMAGE_SPLITS
+    parsed = None if split is None else parse_split(split, checked_seed or 0, needs)
     if include_media and not has_media(db, project.id):
         raise ValidationFailed(
             f"project {project.name!r} stores no media files: its images are URLs only",
@@ -157,7 +161,7 @@ def _dialect(
     )
     annotations = (
         f"SELECT a.item_id, a.id, u.pseudonym, a.version, {json('a.answers')},"
-        f" a.guideline_version, a.time_spent_ms, {stamp}"
+        f" a.guideline_version, a.time_spent_ms, {stamp}, a.verdict"
         " FROM annotations a JOIN users u ON u.id = a.worker_id"
         f" WHERE a.item_id BETWEEN {p} AND {p} AND a.project_id = {p} AND a.is_latest"
         " ORDER BY a.item_id, a.id"
@@ -224,7 +228,9 @@ class _Reader:
         for item_id, external_id, fields, meta, taken, submitted in rows:
             annotations = []
             while position < end and notes[position][0] == item_id:
-                _, number, worker, version, answers, guideline, spent, stamp = notes[position]
+                _, number, worker, version, answers, guideline, spent, stamp, verdict = notes[
+                    position
+                ]
                 annotations.append(
                     ExportAnnotation(
                         number,
@@ -234,6 +240,7 @@ class _Reader:
                         guideline,
                         spent,
                         parse_time(stamp),
+                        verdict,
                     )
                 )
                 position += 1

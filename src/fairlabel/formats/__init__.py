@@ -1,6 +1,6 @@
 """Export formats, one module each, registered by name (see registry.py)."""
 
-from fairlabel.formats import coco, conll, jsonl, voc, yolo
+from fairlabel.formats import coco, conll, jsonl, oasst, training, voc, yolo
 from fairlabel.formats.base import (
     CHUNK_SIZE,
     ExportAnnotation,
@@ -30,7 +30,9 @@ __all__ = [
     "format_names",
     "get_format",
     "jsonl",
+    "oasst",
     "register",
+    "training",
     "voc",
     "yolo",
 ]

@@ -13,9 +13,10 @@ from typing import Any, ClassVar, NoReturn, Protocol
 import orjson
 
 from fairlabel.errors import ValidationFailed
-from fairlabel.formats.split import Split
+from fairlabel.formats.split import IMAGE_SPLITS, Split, SplitNeeds
 
 CHUNK_SIZE = 64 * 1024
+SPLIT_FORMATS = "yolo, voc or a training dataset in Parquet (sft-parquet, preference-parquet...)"
 JSON_BATCH = 200
 """Values joined into one piece by json_items: few pieces, each well under CHUNK_SIZE."""
 
@@ -111,6 +112,9 @@ class ExportAnnotation:
     guideline_version: int
     time_spent_ms: int
     created_at: datetime
+    verdict: str | None = None
+    """The last review verdict (accept, reject, correct), None before any: the training
+    datasets leave rejected work out."""
 
 
 @dataclass(slots=True)
@@ -122,6 +126,17 @@ class ExportRecord:
     status: str
     annotations: Sequence[ExportAnnotation]
     """The latest version of each annotation of the item."""
+
+
+class ConsensusRecord(Protocol):
+    """What a format reads of an item of an aggregated export (exports.aggregated)."""
+
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+    @property
+    def consensus(self) -> Mapping[str, Mapping[str, Any]]: ...
 
 
 class RecordSource(Protocol):
@@ -144,6 +159,8 @@ class ExportFormat:
     """The question types this format can export; None means every type."""
     passes: ClassVar[int] = 1
     """How many times chunks() calls the record source (for progress bars)."""
+    split_needs: ClassVar[SplitNeeds] = IMAGE_SPLITS
+    """The splits a format that takes a split needs."""
 
     def chunks(self, project: ExportProject, source: RecordSource) -> Iterator[bytes]:
         """Yields the file in pieces of about CHUNK_SIZE bytes, never holding all records."""
@@ -167,7 +184,7 @@ class ExportFormat:
         """Formats without images take no split and no media."""
         if options.split is not None or options.seed is not None:
             field = "split" if options.split is not None else "seed"
-            refuse_option(self.name, field, options.split or options.seed, "yolo or voc")
+            refuse_option(self.name, field, options.split or options.seed, SPLIT_FORMATS)
         if options.include_media:
             refuse_option(self.name, "include_media", True, "coco, yolo or voc")
 
@@ -183,6 +200,16 @@ class ExportFormat:
         ascii_name = unicodedata.normalize("NFKD", project.name).encode("ascii", "ignore").decode()
         stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.")
         return f"{stem or f'project-{project.id}'}-{self.name}{self.extension_for(project)}"
+
+
+class ConsensusFormat(ExportFormat):
+    """A format that also writes the consensus (exports.aggregated's aggregated variant)."""
+
+    def consensus_chunks(
+        self, project: ExportProject, records: Iterable[ConsensusRecord]
+    ) -> Iterator[bytes]:
+        """`records` can be read more than once, each time afresh."""
+        raise NotImplementedError
 
 
 def refuse_option(format: str, field: str, value: Any, formats: str) -> NoReturn:

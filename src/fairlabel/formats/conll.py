@@ -25,11 +25,12 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from fairlabel.errors import ValidationFailed
 from fairlabel.formats.base import (
+    ConsensusRecord,
     ExportFormat,
     ExportProject,
     ExportQuestion,
@@ -101,17 +102,6 @@ def annotated_texts(
                     found.answers.append((_named(header, question.name, named), spans))
             if found.answers:
                 yield found
-
-
-class ConsensusRecord(Protocol):
-    """What consensus_texts reads of an aggregated record (exports.aggregated)."""
-
-    @property
-    def external_id(self) -> str: ...
-    @property
-    def fields(self) -> Mapping[str, Any]: ...
-    @property
-    def consensus(self) -> Mapping[str, Mapping[str, Any]]: ...
 
 
 def consensus_texts(

@@ -6,7 +6,9 @@ endpoint, N candidates streamed at once across endpoints, and the test connectio
                                              messages, project_id=project.id):
         ...  # event.index says which candidate; event.event is a TextDelta or CallResult
 
-Samples of one endpoint with a fixed seed come out the same: give each its own `seed`."""
+Samples of one endpoint with a fixed seed come out the same: give each its own `seed`.
+Load the configurations in a session that is closed before the calls start: no
+transaction (on SQLite, no write lock) should wait on a model."""
 
 import asyncio
 from collections.abc import AsyncGenerator, Sequence

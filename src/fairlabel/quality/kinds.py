@@ -232,12 +232,7 @@ class CategoricalSet(Aggregator):
             per_label.append(
                 _alpha(f"alpha_nominal[{label}]", _Coded.of(ticks, _YES_NO), "nominal")
             )
-        defined = [f.value for f in per_label if f.value is not None]
-        mean = (
-            Figure("alpha_nominal_mean", float(np.mean(defined)))
-            if defined
-            else Figure("alpha_nominal_mean", None, "no label has a defined alpha")
-        )
+        mean = _mean_of("alpha_nominal_mean", per_label, "no label has a defined alpha")
         return [mean, *per_label]
 
 
@@ -550,12 +545,7 @@ class Rubric(Aggregator):
             per_criterion.append(
                 _alpha(f"alpha_ordinal[{criterion.name}]", _Coded.of(scores, codes), "ordinal")
             )
-        defined = [f.value for f in per_criterion if f.value is not None]
-        mean = (
-            Figure("alpha_ordinal_mean", float(np.mean(defined)))
-            if defined
-            else Figure("alpha_ordinal_mean", None, "no criterion has a defined alpha")
-        )
+        mean = _mean_of("alpha_ordinal_mean", per_criterion, "no criterion has a defined alpha")
         return [mean, *per_criterion]
 
 
@@ -667,6 +657,11 @@ def _alpha(name: str, coded: _Coded, level: Level) -> Figure:
         return Figure(name, None, NO_PAIRS)
     value = agreement.krippendorff_alpha(coded.items, coded.workers, coded.values, level)
     return Figure(name, value, None if value is not None else NO_VARIATION)
+
+
+def _mean_of(name: str, figures: list[Figure], reason: str) -> Figure:
+    """The mean of the figures that are defined, or why there is none."""
+    return _mean_figure(name, [f.value for f in figures if f.value is not None], reason)
 
 
 def _mean_figure(name: str, values: list[float], reason: str) -> Figure:

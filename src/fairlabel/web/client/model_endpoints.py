@@ -108,6 +108,7 @@ def _add(
     form: dict[str, str],
 ) -> Response:
     values = {k: v for k, v in form.items() if k in FIELDS + SAMPLING_FIELDS and k != "api_key"}
+    db.commit()  # the sign-in lookup's transaction ends before the URL's host is resolved
     try:
         llm_policies.manage_endpoints(principal, organization_id)
         body = EndpointCreate.model_validate(_body(form))

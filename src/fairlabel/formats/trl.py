@@ -1,0 +1,509 @@
+"""TRL's dataset types in their conversational form, built from the answers to comparison,
+rewrite, text and rubric questions: the rows that formats.training writes as JSONL or as
+Parquet with a dataset card.
+
+Which answers: per annotation, the latest version of each that no reviewer rejected (a
+reviewer's correction is that latest version); aggregated, the consensus. Every row names its
+item (`external_id`) and question, and who answered (`worker`, a pseudonym) or how many and
+how surely (`annotators`, `confidence`). Prompts and responses come from the item as
+formats.chat says; an answer whose item has none is skipped, and the Parquet card counts it.
+
+- SFT, `messages`: the prompt, then the rewritten response (rewrite) or the text answer
+  (text, on an item that awaits the assistant's turn and holds no response or candidates to
+  judge, see sft_demonstration) as the last assistant turn.
+- Preference, `prompt`/`chosen`/`rejected`/`margin`: a pairwise pick of a or b is one pair
+  (tie and both_bad are none); a ranking is every ordered pair of candidates in different
+  tiers, the better first, and candidates sharing a tier give no pair. The margin is the
+  preference's strength from 0 to 1: a worker's pairwise pick is strength / strength_levels
+  (1 when the question asks no strength); the pairwise consensus is the vote lead,
+  (votes for chosen - votes for rejected) / annotators; a ranking pair (a worker's or the
+  consensus's) is its tier distance over the largest, (tier of rejected - tier of chosen) /
+  (tiers - 1).
+- Unpaired preference (KTO), `prompt`/`completion`/`label`: a pairwise pick labels the pick
+  desirable and the other not, both_bad both not, a tie neither; a ranking labels its best
+  tier desirable and its worst not, the tiers between neither.
+- Rubric scores: `prompt`/`completion` (the response judged) and one column per criterion,
+  as HelpSteer and UltraFeedback ship them: a column per criterion filters, sorts and
+  correlates as it is (`ds.filter(lambda r: r["correctness"] >= 4)`), where a struct would
+  be unpacked first. n/a is null; beside each, its justification (per annotation) or the
+  consensus's confidence in it (aggregated).
+
+A later `chat` question feeds the same builders turn by turn: preference_row, kto_row and
+sft_row take plain messages, so each turn's ranked candidates become pairs whose prompt is
+the conversation so far, and the chosen (or rewritten) reply extends the SFT messages."""
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from fairlabel.errors import ValidationFailed
+from fairlabel.formats import chat
+from fairlabel.formats.base import ConsensusRecord, ExportProject, ExportQuestion, ExportRecord
+from fairlabel.questions.base import candidates
+from fairlabel.questions.registry import get_question_type
+from fairlabel.questions.rubric import NA
+
+ColumnKind = Literal["messages", "reply", "string", "float", "int", "bool"]
+"""messages: chat messages with every key the item has; reply: assistant messages of role
+and content only (chosen, rejected, completion)."""
+Row = dict[str, Any]
+REJECTED = "reject"
+PAIR_SIDES = ("a", "b")
+COMPARISONS = frozenset({"pairwise", "ranking"})
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    kind: ColumnKind
+
+
+ITEM_COLUMNS = (Column("external_id", "string"), Column("question", "string"))
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question with its parsed settings, parsed once per export."""
+
+    name: str
+    type: str
+    settings: Any
+
+    @classmethod
+    def of(cls, question: ExportQuestion) -> "Asked":
+        kind = get_question_type(question.type)
+        return cls(question.name, question.type, kind.parse_settings(question.settings))
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """One answer to one question about one item: a worker's, or the consensus of several."""
+
+    external_id: str
+    fields: Mapping[str, Any]
+    question: Asked
+    answer: Any
+    worker: str | None
+    annotators: int
+    confidence: float | None
+
+
+class Provenance:
+    """Whose answers a dataset holds: the columns that say so, and their values."""
+
+    kind: ClassVar[str]
+    summary: ClassVar[str]
+    columns: ClassVar[tuple[Column, ...]]
+
+    def values(self, judgement: Judgement) -> Row:
+        raise NotImplementedError
+
+
+class PerAnnotation(Provenance):
+    kind = "per annotation"
+    summary = "one row per worker's answer (the latest version; work a reviewer rejected left out)"
+    columns = (Column("worker", "string"),)
+
+    def values(self, judgement: Judgement) -> Row:
+        return {"worker": judgement.worker}
+
+
+class Consensus(Provenance):
+    kind = "consensus"
+    summary = "one row per item and question from the consensus of the workers' answers"
+    columns = (Column("annotators", "int"), Column("confidence", "float"))
+
+    def values(self, judgement: Judgement) -> Row:
+        return {"annotators": judgement.annotators, "confidence": judgement.confidence}
+
+
+PER_ANNOTATION = PerAnnotation()
+CONSENSUS = Consensus()
+
+
+def annotation_judgements(
+    records: Iterable[ExportRecord], questions: Sequence[Asked]
+) -> Iterator[Judgement]:
+    for record in records:
+        for annotation in record.annotations:
+            if annotation.verdict == REJECTED:
+                continue
+            answers = annotation.answers
+            for question in questions:
+                answer = answers.get(question.name)
+                if answer is not None:
+                    yield Judgement(
+                        record.external_id,
+                        record.fields,
+                        question,
+                        answer,
+                        annotation.worker,
+                        1,
+                        None,
+                    )
+
+
+def consensus_judgements(
+    records: Iterable[ConsensusRecord], questions: Sequence[Asked]
+) -> Iterator[Judgement]:
+    for record in records:
+        for question in questions:
+            found = record.consensus.get(question.name)
+            if found is not None and found.get("answer") is not None:
+                yield Judgement(
+                    record.external_id,
+                    record.fields,
+                    question,
+                    found["answer"],
+                    None,
+                    found["annotators"],
+                    found["confidence"],
+                )
+
+
+# --- the rows, as a later chat question would build them too -----------------------------
+
+
+def sft_row(messages: Sequence[chat.Message]) -> Row:
+    return {"messages": list(messages)}
+
+
+def preference_row(
+    prompt: Sequence[chat.Message],
+    chosen: Sequence[chat.Message],
+    rejected: Sequence[chat.Message],
+    margin: float,
+) -> Row:
+    return {"prompt": list(prompt), "chosen": chosen, "rejected": rejected, "margin": margin}
+
+
+def kto_row(prompt: Sequence[chat.Message], completion: Sequence[chat.Message], label: bool) -> Row:
+    return {"prompt": list(prompt), "completion": completion, "label": label}
+
+
+# --- comparisons ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    chosen: str
+    rejected: str
+    margin: float
+
+
+def pairs(judgement: Judgement) -> list[Pair]:
+    """The ordered preference pairs of a pairwise or ranking answer, with their margins."""
+    answer = judgement.answer
+    if judgement.question.type == "ranking":
+        return ranking_pairs(answer)
+    choice = answer.get("choice")
+    if choice not in PAIR_SIDES:
+        return []
+    try:
+        first, second = candidates(judgement.fields, judgement.question.settings.field)
+    except (ValidationFailed, ValueError):
+        return []
+    chosen, rejected = (first, second) if choice == "a" else (second, first)
+    return [Pair(chosen, rejected, pairwise_margin(answer, judgement.question.settings))]
+
+
+def pairwise_margin(answer: Mapping[str, Any], settings: Any) -> float:
+    votes = answer.get("votes")
+    if votes:
+        other = "b" if answer["choice"] == "a" else "a"
+        return (votes[answer["choice"]] - votes[other]) / sum(votes.values())
+    strength = answer.get("strength")
+    if strength is not None and settings.strength_levels:
+        return float(strength / settings.strength_levels)
+    return 1.0
+
+
+def ranking_pairs(tiers: Sequence[Sequence[str]]) -> list[Pair]:
+    """Every ordered pair of candidates in different tiers, better first, in tier order."""
+    last = len(tiers) - 1
+    return [
+        Pair(better, worse, (below - above) / last)
+        for above, tier in enumerate(tiers)
+        for below in range(above + 1, len(tiers))
+        for better in tier
+        for worse in tiers[below]
+    ]
+
+
+def labelled(judgement: Judgement) -> list[tuple[str, bool]]:
+    """KTO's (candidate, desirable) of a pairwise or ranking answer."""
+    answer = judgement.answer
+    if judgement.question.type == "ranking":
+        if len(answer) < 2:
+            return []
+        return [(c, True) for c in answer[0]] + [(c, False) for c in answer[-1]]
+    try:
+        first, second = candidates(judgement.fields, judgement.question.settings.field)
+    except (ValidationFailed, ValueError):
+        return []
+    choice = answer.get("choice")
+    if choice == "both_bad":
+        return [(first, False), (second, False)]
+    if choice not in PAIR_SIDES:
+        return []
+    chosen, rejected = (first, second) if choice == "a" else (second, first)
+    return [(chosen, True), (rejected, False)]
+
+
+# --- the dataset types --------------------------------------------------------------------
+
+
+class Skipped(Counter[str]):
+    """Answers that gave no row, counted by reason, for the dataset card."""
+
+
+NO_PROMPT = "no prompt (fields.messages, or a prompt text field)"
+NO_CANDIDATES = "candidates missing, without text, or changed since the answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """One export of a dataset type: what its rows read of the project, worked out once."""
+
+    kind: "DatasetKind"
+    project: ExportProject
+    provenance: Provenance
+    columns: list[Column]
+    questions: list[Asked]
+    judged_fields: frozenset[str]
+    """The project's candidate and rewrite fields: an item with one is judged, not answered."""
+    criteria: list[str]
+    skipped: Skipped
+
+    @classmethod
+    def of(cls, kind: "DatasetKind", project: ExportProject, provenance: Provenance) -> "Dataset":
+        kind.prepare(project)
+        judged = {
+            q.settings.get("field", "responses" if q.type in COMPARISONS else "response")
+            for q in project.questions
+            if q.type in COMPARISONS or q.type == "rewrite"
+        }
+        return cls(
+            kind,
+            project,
+            provenance,
+            kind.all_columns(project, provenance),
+            asked(kind.question_types, project),
+            frozenset(judged),
+            criteria(project),
+            Skipped(),
+        )
+
+    def rows(self, judgements: Iterable[Judgement]) -> Iterator[Row]:
+        """The rows in item order, each with its item, question and provenance."""
+        kind, values = self.kind, self.provenance.values
+        for judgement in judgements:
+            for row in kind.rows(self, judgement):
+                row["external_id"] = judgement.external_id
+                row["question"] = judgement.question.name
+                row.update(values(judgement))
+                yield row
+
+
+class DatasetKind:
+    """One of TRL's dataset types: its columns and the rows of one judgement."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    question_types: ClassVar[frozenset[str]]
+    columns: ClassVar[tuple[Column, ...]]
+    trainers: ClassVar[str]
+    """Which TRL trainers read it, for the card."""
+
+    def prepare(self, project: ExportProject) -> None:
+        """Refuses, before streaming, a project whose columns would clash."""
+
+    def all_columns(self, project: ExportProject, provenance: Provenance) -> list[Column]:
+        return [*self.columns, *ITEM_COLUMNS, *provenance.columns]
+
+    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+        raise NotImplementedError
+
+
+class Sft(DatasetKind):
+    name = "sft"
+    title = "SFT (conversational language modeling)"
+    question_types = frozenset({"rewrite", "text"})
+    columns = (Column("messages", "messages"),)
+    trainers = "`trl.SFTTrainer`"
+
+    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+        fields, settings = judgement.fields, judgement.question.settings
+        if judgement.question.type == "rewrite":
+            prompt = chat.rewritten(fields, settings.field)
+            text = judgement.answer["text"]
+        elif sft_demonstration(dataset, fields):
+            prompt, text = chat.prompt(fields), judgement.answer
+        else:
+            dataset.skipped[NOT_A_DEMONSTRATION] += 1
+            return []
+        if prompt is None:
+            dataset.skipped[NO_PROMPT] += 1
+            return []
+        return [sft_row([*prompt, *chat.assistant(text)])]
+
+
+NOT_A_DEMONSTRATION = "a text answer about an item that does not await the assistant's turn"
+
+
+def sft_demonstration(dataset: Dataset, fields: Mapping[str, Any]) -> bool:
+    """A text answer is a demonstration when the item awaits the assistant's turn and holds
+    nothing to judge: no `response` and none of the project's candidate or rewrite fields."""
+    if not chat.awaits_reply(fields) or chat.RESPONSE_FIELD in fields:
+        return False
+    return not any(name in fields for name in dataset.judged_fields)
+
+
+class Preference(DatasetKind):
+    name = "preference"
+    title = "preference (prompt, chosen, rejected, margin)"
+    question_types = COMPARISONS
+    columns = (
+        Column("prompt", "messages"),
+        Column("chosen", "reply"),
+        Column("rejected", "reply"),
+        Column("margin", "float"),
+        Column("chosen_id", "string"),
+        Column("rejected_id", "string"),
+    )
+    trainers = "`trl.DPOTrainer` and `trl.RewardTrainer` (which reads `margin`)"
+
+    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+        found = _compared(judgement, dataset.skipped)
+        if found is None:
+            return []
+        prompt, texts = found
+        rows = []
+        for pair in pairs(judgement):
+            if pair.chosen not in texts or pair.rejected not in texts:
+                dataset.skipped[NO_CANDIDATES] += 1
+                return []
+            row = preference_row(
+                prompt,
+                chat.assistant(texts[pair.chosen]),
+                chat.assistant(texts[pair.rejected]),
+                pair.margin,
+            )
+            row["chosen_id"], row["rejected_id"] = pair.chosen, pair.rejected
+            rows.append(row)
+        return rows
+
+
+class Kto(DatasetKind):
+    name = "kto"
+    title = "unpaired preference (prompt, completion, label)"
+    question_types = COMPARISONS
+    columns = (
+        Column("prompt", "messages"),
+        Column("completion", "reply"),
+        Column("label", "bool"),
+        Column("completion_id", "string"),
+    )
+    trainers = "`trl.KTOTrainer`"
+
+    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+        found = _compared(judgement, dataset.skipped)
+        if found is None:
+            return []
+        prompt, texts = found
+        rows = []
+        for candidate, label in labelled(judgement):
+            if candidate not in texts:
+                dataset.skipped[NO_CANDIDATES] += 1
+                return []
+            row = kto_row(prompt, chat.assistant(texts[candidate]), label)
+            row["completion_id"] = candidate
+            rows.append(row)
+        return rows
+
+
+def _compared(
+    judgement: Judgement, skipped: Skipped
+) -> tuple[chat.Messages, dict[str, str]] | None:
+    """The prompt and candidate texts of a comparison, or None (counted) without them."""
+    prompt = chat.prompt(judgement.fields)
+    if prompt is None:
+        skipped[NO_PROMPT] += 1
+        return None
+    texts = chat.candidate_texts(judgement.fields, judgement.question.settings.field)
+    if texts is None:
+        skipped[NO_CANDIDATES] += 1
+        return None
+    return prompt, texts
+
+
+class RubricScores(DatasetKind):
+    name = "rubric"
+    title = "rubric scores (prompt, completion, a column per criterion)"
+    question_types = frozenset({"rubric"})
+    columns = (Column("prompt", "messages"), Column("completion", "reply"))
+    trainers = "reward modelling and evaluation (no TRL trainer reads rubric scores as such)"
+
+    def prepare(self, project: ExportProject) -> None:
+        own = [*self.columns, *ITEM_COLUMNS, *PER_ANNOTATION.columns, *CONSENSUS.columns]
+        taken = {c.name for c in own}
+        criterion_columns = [
+            *_criterion_columns(project, PER_ANNOTATION),
+            *_criterion_columns(project, CONSENSUS)[1::2],
+        ]
+        for column in criterion_columns:
+            if column.name in taken:
+                raise ValidationFailed(
+                    f"rubric criterion column {column.name!r} clashes with the dataset's own"
+                    " column of that name",
+                    field="format",
+                    value=column.name,
+                    expected="criteria named other than " + ", ".join(sorted(taken)),
+                )
+            taken.add(column.name)
+
+    def all_columns(self, project: ExportProject, provenance: Provenance) -> list[Column]:
+        return super().all_columns(project, provenance) + _criterion_columns(project, provenance)
+
+    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+        prompt, response = chat.rated(judgement.fields)
+        row: Row = {
+            "prompt": None if prompt is None else list(prompt),
+            "completion": None if response is None else chat.assistant(response),
+        }
+        beside = "justification" if dataset.provenance is PER_ANNOTATION else "confidence"
+        answer = judgement.answer
+        for criterion in dataset.criteria:
+            entry = answer.get(criterion)
+            entry = entry if isinstance(entry, dict) else {}
+            score = entry.get("score")
+            row[criterion] = None if score == NA else score
+            row[f"{criterion}_{beside}"] = entry.get(beside)
+        return [row]
+
+
+def criteria(project: ExportProject) -> list[str]:
+    """Every rubric question's criteria, each name once, in the order the questions list them."""
+    names: dict[str, None] = {}
+    for question in project.questions:
+        if question.type == "rubric":
+            names.update((c["name"], None) for c in question.settings.get("criteria", []))
+    return list(names)
+
+
+def _criterion_columns(project: ExportProject, provenance: Provenance) -> list[Column]:
+    beside: tuple[str, ColumnKind] = (
+        ("justification", "string") if provenance is PER_ANNOTATION else ("confidence", "float")
+    )
+    columns = []
+    for criterion in criteria(project):
+        columns += [Column(criterion, "int"), Column(f"{criterion}_{beside[0]}", beside[1])]
+    return columns
+
+
+SFT, PREFERENCE, KTO, RUBRIC = Sft(), Preference(), Kto(), RubricScores()
+
+
+def asked(types: frozenset[str], project: ExportProject) -> list[Asked]:
+    return [Asked.of(q) for q in project.questions if q.type in types]
