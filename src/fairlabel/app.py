@@ -43,6 +43,7 @@ API_ROUTERS = (
     "fairlabel.governance.routes",
     "fairlabel.jobs.routes",
     "fairlabel.llm.routes",
+    "fairlabel.chat.routes",
 )
 
 

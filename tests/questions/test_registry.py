@@ -19,6 +19,7 @@ ALL = [
     "pairwise",
     "rubric",
     "rewrite",
+    "chat",
 ]
 KINDS = {
     "label": "categorical",
@@ -32,6 +33,7 @@ KINDS = {
     "pairwise": "pairwise",
     "rubric": "rubric",
     "rewrite": "rewrite",
+    "chat": "chat",
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
+from fairlabel.chat import service as chat
 from fairlabel.db import utcnow
 from fairlabel.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
 from fairlabel.gold import service as gold
@@ -333,7 +334,8 @@ def _normalise(
     """Answers checked against the project's questions and the item's fields, and the
     project (its guideline version in force is recorded, its workflow applied)."""
     project, questions = load_project_with_questions(db, answering.assignment.project_id)
-    return validate_answers(specs(questions), answers, answering.fields), project
+    normalised = validate_answers(specs(questions), answers, answering.fields)
+    return chat.resolve_answers(db, answering.assignment.id, questions, normalised), project
 
 
 def specs(questions: list[QuestionRow]) -> list[QuestionSpec]:

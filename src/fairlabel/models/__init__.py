@@ -22,7 +22,7 @@ from fairlabel.models.governance import (
 )
 from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.jobs import Job, JobStatus
-from fairlabel.models.llm import CallStatus, ModelCall, ModelEndpoint
+from fairlabel.models.llm import CallStatus, ChatTurn, ModelCall, ModelEndpoint
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
     EntryKind,
@@ -64,6 +64,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CallStatus",
+    "ChatTurn",
     "Consensus",
     "Consultation",
     "ConsultationTopic",

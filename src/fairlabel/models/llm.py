@@ -79,3 +79,28 @@ class ModelCall(Base):
     currency: Mapped[str] = mapped_column(String(3))
     input_price_micros: Mapped[int] = mapped_column(BigInteger)
     output_price_micros: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChatTurn(Base):
+    """One turn of a `chat` question as the platform generated it for an assignment: the
+    messages sent and every candidate (endpoint, model, sampling, text). A submitted chat
+    answer is checked against these rows, so a worker cannot forge a candidate. Written only
+    once every candidate of the turn is complete; starting a turn again replaces it and the
+    turns after it (the conversation branched)."""
+
+    __tablename__ = "chat_turns"
+    __table_args__ = (UniqueConstraint("assignment_id", "question", "turn"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(64))
+    turn: Mapped[int]
+    #: The worker's message that opened the turn; None where the item's messages did.
+    user_message: Mapped[str | None] = mapped_column(Text)
+    #: The whole conversation sent to every candidate's endpoint.
+    prompt: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    #: [{id, endpoint_id, endpoint, model, sampling, text, finish_reason}, ...]
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    #: How long the worker waited for the candidates, first request to last token.
+    wait_ms: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

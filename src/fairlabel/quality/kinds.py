@@ -590,6 +590,26 @@ class Rewrite(Aggregator):
         ]
 
 
+@register
+class Chat(Aggregator):
+    """Each worker's conversation has candidates of its own, so there is nothing to agree
+    on across workers: the consensus is the first conversation, and the figure how long
+    conversations run."""
+
+    kind = "chat"
+    incremental = "first"
+    methods = (incremental,)
+
+    def consensus(self, settings: Any, answers: Answers) -> Any:
+        return answers[0][1]
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        turns = [
+            float(len(answer["turns"])) for answers in by_item.values() for _, answer in answers
+        ]
+        return [_mean_figure("turns_per_conversation", turns, "no annotations yet")]
+
+
 # --- shared -------------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ AnswerKind = Literal[
     "pairwise",
     "rubric",
     "rewrite",
+    "chat",
 ]
 
 #: Slack for float rounding when a shape touches the image edge (x + width == W).

@@ -1,0 +1,213 @@
+"""Talk to the project's models turn by turn: each turn the platform streams N candidates
+from the project's endpoints (fairlabel.chat), the worker ranks them (ties allowed) or
+picks one, may rewrite the chosen reply, and the conversation continues from it.
+
+The worker sends, per turn, {"turn": k, "ranking": [["c1", "c3"], ["c2"]] | "pick": "c1",
+"chosen": "c3" (where the best group is a tie), "rewrite": "..." (optional),
+"candidates": [{"id", "text"}] (optional: what the page showed, checked)}. This module
+checks that shape; fairlabel.chat.service then checks every turn against the candidates
+the platform generated and stores the whole record, one object per turn:
+
+    {"turns": [{
+        "turn": 0,
+        "prompt": [{"role", "content"}, ...],  # every message sent to the models
+        "user": "..." | null,                  # the worker's message; null: the item's
+        "candidates": [{"id": "c1", "endpoint_id": 3, "endpoint": "a", "model": "m",
+                        "sampling": {"temperature": 0.7, "seed": 1}, "text": "...",
+                        "finish_reason": "stop"}, ...],
+        "ranking": [["c1", "c3"], ["c2"], ["c4"]],  # best first; a group is a tie
+        "picked": false,                       # true: a single pick (ranking [[c], rest])
+        "chosen": "c1",
+        "rewrite": {"text": "...", "diff": [[op, text], ...]} | null,
+        "reply": "...",                        # the rewrite, else the chosen text
+        "wait_ms": 812.5,
+    }, ...]}
+
+Turn k + 1's prompt is turn k's prompt, then {"assistant": reply}, then its user message:
+preference pairs are (prompt, candidate ranked higher, candidate ranked lower) per turn,
+SFT rows the last prompt plus the last reply; each turn's `reply` is the branch taken."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from fairlabel.llm.schemas import SamplingParams
+from fairlabel.questions.base import (
+    QuestionSettings,
+    QuestionType,
+    RecordShape,
+    SettingsError,
+    expect_int,
+    expect_list,
+    expect_str,
+    fail,
+)
+from fairlabel.questions.registry import register
+
+_TURN = RecordShape(("turn",), ("ranking", "pick", "chosen", "rewrite", "candidates"))
+_CANDIDATE = RecordShape(("id", "text"))
+_ANSWER = RecordShape(("turns",))
+
+
+class ChatSettings(QuestionSettings):
+    endpoints: list[int] = Field(min_length=1, max_length=8)
+    """The organization's model endpoints that answer; candidate i comes from endpoint
+    i mod len(endpoints), so one endpoint listed once with candidates 3 gives 3 samples."""
+    candidates: int = Field(default=2, ge=1, le=8)
+    max_turns: int = Field(default=3, ge=1, le=50)
+    mode: Literal["rank", "pick"] = "rank"
+    allow_rewrite: bool = True
+    sampling: dict[str, Any] = Field(default_factory=dict)
+    """Overrides of the endpoints' own sampling parameters (temperature, top_p, max_tokens,
+    seed, stop); with a seed, candidate i is sampled with seed + i."""
+    field: str = Field(default="messages", min_length=1)
+    """The item field whose chat messages the conversation starts from (may be absent)."""
+    max_message_length: int = Field(default=8000, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _sampling_valid(self) -> Self:
+        try:
+            SamplingParams.model_validate(self.sampling)
+        except ValueError as error:
+            raise SettingsError(
+                "sampling parameters: temperature, top_p, max_tokens, seed, stop",
+                self.sampling,
+                "sampling",
+            ) from error
+        return self
+
+    @property
+    def sampling_params(self) -> SamplingParams:
+        return SamplingParams.model_validate(self.sampling)
+
+    @property
+    def candidate_ids(self) -> list[str]:
+        return [f"c{i + 1}" for i in range(self.candidates)]
+
+
+@register
+class ChatQuestion(QuestionType[ChatSettings]):
+    name = "chat"
+    settings_model = ChatSettings
+    answer_kind = "chat"
+
+    def validate_answer(
+        self, settings: ChatSettings, answer: Any, fields: dict[str, Any], path: str
+    ) -> dict[str, Any]:
+        turns = expect_list(_ANSWER.check(answer, path)["turns"], f"{path}.turns")
+        if not turns:
+            fail(f"{path}.turns", turns, "at least one answered turn")
+        if len(turns) > settings.max_turns:
+            fail(f"{path}.turns", len(turns), f"at most max_turns ({settings.max_turns}) turns")
+        return {
+            "turns": [
+                _turn(settings, turn, index, f"{path}.turns[{index}]")
+                for index, turn in enumerate(turns)
+            ]
+        }
+
+    def score(self, settings: ChatSettings, answer: Any, expected: Any) -> float:
+        """Each conversation has its own candidates, so only a whole match agrees."""
+        mine = [t["ranking"] for t in answer["turns"]]
+        theirs = [t["ranking"] for t in expected["turns"]]
+        return 1.0 if mine == theirs else 0.0
+
+
+def _turn(settings: ChatSettings, raw: Any, index: int, path: str) -> dict[str, Any]:
+    turn = _TURN.check(raw, path)
+    number = expect_int(turn["turn"], f"{path}.turn")
+    if number != index:
+        fail(f"{path}.turn", number, f"turn {index} (turns in order, from 0)")
+    ranking, picked = _judgement(settings, turn, path)
+    chosen = _chosen(turn, ranking, path)
+    rewrite = turn.get("rewrite")
+    if rewrite is not None:
+        rewrite = _rewrite(settings, rewrite, f"{path}.rewrite")
+    shown = [
+        _shown(c, f"{path}.candidates[{i}]")
+        for i, c in enumerate(expect_list(turn.get("candidates", []), f"{path}.candidates"))
+    ]
+    return {
+        "turn": number,
+        "ranking": ranking,
+        "picked": picked,
+        "chosen": chosen,
+        "rewrite": rewrite,
+        "candidates": shown,
+    }
+
+
+def _judgement(settings: ChatSettings, turn: dict[str, Any], path: str) -> tuple[Any, bool]:
+    """The ranking as groups of ids (best first), and whether it was a single pick."""
+    has_ranking, has_pick = "ranking" in turn, "pick" in turn
+    if has_ranking == has_pick:
+        wanted = "ranking" if settings.mode == "rank" else "pick"
+        fail(f"{path}.{wanted}", None, "either a ranking or a pick (exactly one)")
+    if has_pick:
+        return [[expect_str(turn["pick"], f"{path}.pick")]], True
+    if settings.mode == "pick":
+        fail(f"{path}.ranking", turn["ranking"], "a pick (the project asks for one choice)")
+    groups = expect_list(turn["ranking"], f"{path}.ranking", "a list of groups of candidate ids")
+    seen: set[str] = set()
+    ranking: list[list[str]] = []
+    for g, group in enumerate(groups):
+        where = f"{path}.ranking[{g}]"
+        members = [group] if isinstance(group, str) else expect_list(group, where)
+        if not members:
+            fail(where, group, "a non-empty group of candidate ids")
+        ids = [expect_str(m, f"{where}[{k}]") for k, m in enumerate(members)]
+        for k, candidate in enumerate(ids):
+            if candidate in seen:
+                fail(f"{where}[{k}]", candidate, "each candidate ranked once")
+            seen.add(candidate)
+        ranking.append(ids)
+    if not ranking:
+        fail(f"{path}.ranking", groups, "a ranking of every candidate")
+    return ranking, False
+
+
+def _chosen(turn: dict[str, Any], ranking: list[list[str]], path: str) -> str:
+    best = ranking[0]
+    if "chosen" not in turn or turn["chosen"] is None:
+        if len(best) > 1:
+            fail(
+                f"{path}.chosen",
+                None,
+                "the candidate the conversation continues from (the best "
+                f"group is a tie: one of {', '.join(best)})",
+            )
+        return best[0]
+    chosen = expect_str(turn["chosen"], f"{path}.chosen")
+    if chosen not in best:
+        fail(f"{path}.chosen", chosen, f"one of the best-ranked candidates: {', '.join(best)}")
+    return chosen
+
+
+def _rewrite(settings: ChatSettings, value: Any, path: str) -> str:
+    if not settings.allow_rewrite:
+        fail(path, value, "no rewrite (the project does not allow rewriting replies)")
+    return message_text(settings, value, path)
+
+
+def _shown(value: Any, path: str) -> dict[str, str]:
+    candidate = _CANDIDATE.check(value, path)
+    return {
+        "id": expect_str(candidate["id"], f"{path}.id"),
+        "text": expect_str(candidate["text"], f"{path}.text"),
+    }
+
+
+def message_text(settings: ChatSettings, value: Any, path: str) -> str:
+    """A worker's message or rewrite: non-blank, at most max_message_length characters."""
+    text = expect_str(value, path)
+    if not text.strip():
+        fail(path, text, "a non-blank message")
+    if len(text) > settings.max_message_length:
+        fail(
+            path,
+            f"{len(text)} characters",
+            f"at most {settings.max_message_length} characters",
+        )
+    return text
