@@ -30,6 +30,8 @@ _LINE = orjson.OPT_APPEND_NEWLINE
 
 class DatasetFormat(ConsensusFormat):
     kind: ClassVar[trl.DatasetKind]
+    split_needs = DATASET_SPLITS
+    """The JSON Lines ones take no split, and say so rather than how an image split looks."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -87,7 +89,6 @@ class ParquetDataset(DatasetFormat):
     media_type = "application/zip"
     extension = ".zip"
     passes = 2
-    split_needs = DATASET_SPLITS
 
     def check_options(self, options: ExportOptions) -> None:
         """A split and its seed, no media."""
