@@ -16,24 +16,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field
 from rapidfuzz.distance import Indel, Levenshtein
 from rapidfuzz.process import cdist
 
 from fairlabel.questions.base import (
-    QuestionSettings,
     QuestionType,
     RecordShape,
-    SettingsError,
     expect_str,
     fail,
     item_field,
     item_path,
 )
 from fairlabel.questions.registry import register
+from fairlabel.questions.text import LengthLimits
 
 _ANSWER = RecordShape(("text",), ("diff",))
 _EXPECTED = "the rewritten text: a string, or " + _ANSWER.expected + " (the server computes diff)"
@@ -41,7 +40,7 @@ _EXPECTED = "the rewritten text: a string, or " + _ANSWER.expected + " (the serv
 _TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
 
 
-class RewriteSettings(QuestionSettings):
+class RewriteSettings(LengthLimits):
     field: str = Field(default="response", min_length=1)
     """The item field holding the response: a string, or a list of chat messages whose last
     assistant message is the one rewritten."""
@@ -52,14 +51,6 @@ class RewriteSettings(QuestionSettings):
     pass_threshold: float = Field(default=0.9, gt=0, le=1)
     """A rewrite whose similarity to the known one (1 - normalised edit distance) reaches
     this passes a gold item in full; below it, it earns its similarity as partial credit."""
-
-    @model_validator(mode="after")
-    def _lengths_ordered(self) -> Self:
-        if self.min_length > self.max_length:
-            raise SettingsError(
-                f"at most max_length ({self.max_length})", self.min_length, "min_length"
-            )
-        return self
 
 
 @register

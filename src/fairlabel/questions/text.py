@@ -17,10 +17,11 @@ from fairlabel.questions.base import (
 from fairlabel.questions.registry import register
 
 
-class TextSettings(QuestionSettings):
+class LengthLimits(QuestionSettings):
+    """Bounds on a written answer's length in characters, in order (text, rewrite)."""
+
     min_length: int = Field(default=0, ge=0)
     max_length: int = Field(default=10000, ge=1)
-    multiline: bool = True
 
     @model_validator(mode="after")
     def _lengths_ordered(self) -> Self:
@@ -29,6 +30,10 @@ class TextSettings(QuestionSettings):
                 f"at most max_length ({self.max_length})", self.min_length, "min_length"
             )
         return self
+
+
+class TextSettings(LengthLimits):
+    multiline: bool = True
 
 
 @register
