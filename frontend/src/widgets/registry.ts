@@ -12,6 +12,7 @@ import "./ranking";
 import "./pairwise";
 import "./rubric";
 import "./rewrite";
+import "./chat";
 
 const TAGS: Record<string, StaticValue> = {
   label: unsafeStatic("fl-label-widget"),
@@ -25,6 +26,7 @@ const TAGS: Record<string, StaticValue> = {
   pairwise: unsafeStatic("fl-pairwise-widget"),
   rubric: unsafeStatic("fl-rubric-widget"),
   rewrite: unsafeStatic("fl-rewrite-widget"),
+  chat: unsafeStatic("fl-chat-widget"),
 };
 
 export function isSupported(type: string): boolean {
