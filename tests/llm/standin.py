@@ -20,8 +20,10 @@ the seed. How it answers is set by the model name, so an endpoint row picks it:
     standin;nousage                      no token counts, even when asked for them
 
 Any other model name answers 404 as an unknown model. GET /standin/stats?model=... says
-how many requests a model name had and the most it held in flight at once (the tests check
-concurrency caps with it); GET /standin/elapsed/{id} the server's own time for a response.
+how many requests a model name had, the most it held in flight at once (the tests check
+concurrency caps with it) and when its latest stream sent its first token (the chat bench
+times the relay to the browser with it); GET /standin/elapsed/{id} the server's own time
+for a response.
 
 Run: python -m tests.llm.standin [--port 0]; it prints "listening on PORT" when ready.
 """
@@ -164,6 +166,9 @@ class Stats:
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
         self.elapsed_ms: dict[str, float] = {}
+        #: Wall-clock time (time.time()) of the latest stream's first token, per model name,
+        #: so that a benchmark on the same machine can time its way to the client.
+        self.first_token_at: dict[str, float] = {}
 
     def enter(self, model: str) -> int:
         self.requests[model] += 1
@@ -285,6 +290,8 @@ class Reply:
                 return
             if b.truncate == index:
                 return
+            if index == 0:
+                stats.first_token_at[self.model] = time.time()
             yield self._chunk({"content": piece})
         await self._misbehave(len(self.pieces))
         yield self._chunk({}, self.finish)
@@ -339,7 +346,11 @@ async def list_models(_request: Request) -> Response:
 async def model_stats(request: Request) -> Response:
     model = request.query_params.get("model", "")
     return JSONResponse(
-        {"requests": stats.requests[model], "max_in_flight": stats.max_in_flight[model]}
+        {
+            "requests": stats.requests[model],
+            "max_in_flight": stats.max_in_flight[model],
+            "first_token_at": stats.first_token_at.get(model),
+        }
     )
 
 
@@ -370,9 +381,9 @@ class StandIn:
     def base_url(self) -> str:
         return f"{self.origin}/v1"
 
-    def stats(self, model: str) -> dict[str, int]:
+    def stats(self, model: str) -> dict[str, Any]:
         response = httpx.get(f"{self.origin}/standin/stats", params={"model": model})
-        result: dict[str, int] = response.json()
+        result: dict[str, Any] = response.json()
         return result
 
     def elapsed_ms(self, response_id: str) -> float:
