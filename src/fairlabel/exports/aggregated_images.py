@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from fairlabel.formats.base import ExportProject
-from fairlabel.formats.images import Objects, Shape, image_questions, make_shape
+from fairlabel.formats.images import Objects, Shape, image_questions, shape_maker
 from fairlabel.quality.kinds import Shapes, aggregator_for
 from fairlabel.questions import get_question_type
 
@@ -16,10 +16,10 @@ FIGURES = ("method", "confidence", "annotators", "agreeing", "human_confirmed")
 def consensus_objects(project: ExportProject) -> Objects:
     """Each image question's consensus shapes; `record.answers` are the counted answers the
     consensus was made from, against which each shape's support is measured."""
-    questions = [(q, _shapes_kind(q.type)) for q in image_questions(project)]
+    questions = [(q, _shapes_kind(q.type), shape_maker(q.type)) for q in image_questions(project)]
 
     def objects(record: Any) -> Iterator[Shape]:
-        for question, kind in questions:
+        for question, kind, make in questions:
             found = record.consensus.get(question.name)
             if not found or not found["answer"]:
                 continue
@@ -28,7 +28,7 @@ def consensus_objects(project: ExportProject) -> Objects:
             figures = {name: found[name] for name in FIGURES}
             for index, raw in enumerate(found["answer"]):
                 score = support[index] if support is not None else found["confidence"]
-                shape = make_shape(question.type, raw, question.name, figures, round(score, 6))
+                shape = make(raw, question.name, figures, round(score, 6))
                 if shape is not None:
                     yield shape
 

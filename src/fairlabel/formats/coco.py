@@ -200,26 +200,28 @@ def _annotations(
             continue
         for shape in objects(record):
             ann_id += 1
+            source, question = shape.source, shape.question
+            if isinstance(source, ExportAnnotation):
+                attributes = {
+                    "annotation_id": source.id,
+                    "worker": source.worker,
+                    "question": question,
+                }
+            else:
+                attributes = {"question": question, **(source or {})}
             entry = {
                 "id": ann_id,
                 "image_id": record.item_id,
-                "category_id": labels.index(shape.label, shape.question) + 1,
+                "category_id": labels.index(shape.label, question) + 1,
                 "bbox": [shape.x, shape.y, shape.width, shape.height],
                 "area": shape.area,
                 "iscrowd": 0,
                 "segmentation": [_outline(shape)],
-                "attributes": _attributes(shape),
+                "attributes": attributes,
             }
             if shape.score is not None:
                 entry["score"] = shape.score
             yield entry
-
-
-def _attributes(shape: Shape) -> dict[str, Any]:
-    source = shape.source
-    if isinstance(source, ExportAnnotation):
-        return {"annotation_id": source.id, "worker": source.worker, "question": shape.question}
-    return {"question": shape.question, **(source or {})}
 
 
 def _outline(shape: Shape) -> list[float]:

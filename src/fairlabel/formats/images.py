@@ -84,14 +84,12 @@ def image_ref(record: Any, field: str) -> ImageRef | None:
         or _url_path(value.get("src"), needs_extension=True)
         or record.external_id + _EXTENSIONS.get(str(value.get("content_type", "")).lower(), "")
     )
+    name = str(name)
+    if not _is_portable(name):
+        name = portable(name, record.item_id)
     width, height = _dimension(value.get("width")), _dimension(value.get("height"))
     media = value.get("sha256")
-    return ImageRef(
-        portable(str(name), record.item_id),
-        width,
-        height,
-        media if isinstance(media, str) else None,
-    )
+    return ImageRef(name, width, height, media if type(media) is str else None)
 
 
 def _url_path(url: Any, *, needs_extension: bool = False) -> str:
@@ -110,12 +108,13 @@ _EDGE_CHAR = r'[^\x00-\x20\x7f<>:"|?*\\/]'
 _PART = rf"(?!\.{{1,2}}(?:/|\Z)){_EDGE_CHAR}(?:{_NAME_CHAR}*{_EDGE_CHAR})?"
 _PORTABLE = re.compile(rf"{_PART}(?:/{_PART})*")
 _NOT_PORTABLE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+_is_portable = _PORTABLE.fullmatch
 
 
 def portable(name: str, item_id: int) -> str:
     """A relative path that unpacks inside its folder on every OS: '/' separated, without
     empty, '.' or '..' parts, control characters or characters Windows refuses in names."""
-    if _PORTABLE.fullmatch(name):
+    if _is_portable(name):
         return name  # the common case, without the rebuilding below
     parts = (_NOT_PORTABLE.sub("_", part).strip() for part in name.replace("\\", "/").split("/"))
     kept = [part for part in parts if part not in {"", ".", ".."}]
@@ -168,14 +167,24 @@ def _clamp(value: float, limit: int) -> float:
 ShapeSource = ExportAnnotation | Mapping[str, Any] | None
 
 
-def make_shape(
-    kind: str, raw: Mapping[str, Any], question: str, source: ShapeSource, score: float | None
+ShapeMaker = Callable[[Mapping[str, Any], str, ShapeSource, float | None], Shape | None]
+
+
+def shape_maker(kind: str) -> ShapeMaker:
+    """How a bbox or a polygon question's answer entries become Shapes (chosen once per
+    question: every exported annotation goes through it)."""
+    return _box if kind == "bbox" else _polygon
+
+
+def _box(raw: Mapping[str, Any], question: str, source: ShapeSource, score: float | None) -> Shape:
+    x, y, width, height = raw["x"], raw["y"], raw["width"], raw["height"]
+    return Shape(str(raw["label"]), x, y, width, height, (), question, source, score)
+
+
+def _polygon(
+    raw: Mapping[str, Any], question: str, source: ShapeSource, score: float | None
 ) -> Shape | None:
-    """A bbox or polygon answer entry as a Shape; a polygon with fewer than three vertices
-    is no polygon and is left out."""
-    if kind == "bbox":
-        x, y, width, height = raw["x"], raw["y"], raw["width"], raw["height"]
-        return Shape(str(raw["label"]), x, y, width, height, (), question, source, score)
+    """Bounds from the vertices; fewer than three vertices is no polygon and is left out."""
     points = tuple((p[0], p[1]) for p in raw["points"])
     if len(points) < 3:
         return None
@@ -210,15 +219,14 @@ Objects = Callable[[Any], Iterable[Shape]]
 def annotation_objects(questions: list[ExportQuestion]) -> Objects:
     """Every box and polygon of every annotation of the record, in answer order."""
 
+    makers = [(question.name, shape_maker(question.type)) for question in questions]
+
     def objects(record: ExportRecord) -> Iterator[Shape]:
         for annotation in record.annotations:
             answers = annotation.answers
-            for question in questions:
-                raws = answers.get(question.name)
-                if not raws:
-                    continue
-                for raw in raws:
-                    shape = make_shape(question.type, raw, question.name, annotation, None)
+            for name, make in makers:
+                for raw in answers.get(name) or ():
+                    shape = make(raw, name, annotation, None)
                     if shape is not None:
                         yield shape
 
