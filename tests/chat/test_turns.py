@@ -334,3 +334,17 @@ def test_a_question_that_is_not_a_chat_question_is_not_found(
     url = f"/api/assignments/{assignment['id']}/chat/nope/turns"
     response = worker.post(url, json={"turn": 0, "message": "Hi"})
     assert response.status_code == 404 and response.json()["error"]["field"] == "question"
+
+
+def test_the_wait_for_the_models_counts_as_task_time(factory: Factory, standin: StandIn) -> None:
+    worker, assignment, _ = chat_task(
+        factory, standin, models=("ttft=400;tokens=3", "ttft=400;tokens=3"), max_turns=1
+    )
+    stored = turn(worker, assignment, {"turn": 0, "message": "Hi"})
+    assert stored["wait_ms"] >= 400
+    response = worker.post(
+        f"/api/assignments/{assignment['id']}/submit",
+        json={"answers": {"q": {"turns": [{"turn": 0, "pick": "c1"}]}}, "time_spent_ms": 10},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["time_spent_ms"] >= stored["wait_ms"] - 1

@@ -183,6 +183,7 @@ def submit(
         return _replay_submit(db, answering, answers)
     ensure_active(assignment, utcnow())
     normalised, project = _normalise(db, answering, answers)
+    time_spent_ms = max(time_spent_ms, chat.waited_ms(normalised))
     now = utcnow()
     end_assignment(db, assignment, AssignmentStatus.submitted, now)
     run(db, COUNT_SUBMITTED, {"p_item": assignment.item_id, "p_now": now})

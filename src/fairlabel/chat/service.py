@@ -422,6 +422,20 @@ def resolve_answers(
     return answers
 
 
+def waited_ms(answers: Mapping[str, Any]) -> int:
+    """The time the submitted turns waited on models, which the task time always includes
+    (the page's timer stops while the tab is hidden, a model's wait is work all the same)."""
+    return round(
+        sum(
+            turn.get("wait_ms", 0)
+            for answer in answers.values()
+            if isinstance(answer, dict) and isinstance(answer.get("turns"), list)
+            for turn in answer["turns"]
+            if isinstance(turn, dict) and "prompt" in turn
+        )
+    )
+
+
 def resolved(
     settings: ChatSettings, turns: Sequence[ChatTurn], answer: dict[str, Any], path: str
 ) -> dict[str, Any]:
