@@ -27,8 +27,9 @@ def assistant(text: str) -> list[dict[str, Any]]:
 
 
 def conversation(fields: Mapping[str, Any]) -> Messages | None:
+    """The item's messages, checked at import (items.conversations)."""
     messages = fields.get("messages")
-    if isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages):
+    if isinstance(messages, list) and messages and isinstance(messages[0], dict):
         return messages
     return None
 

@@ -166,7 +166,7 @@ def consensus_judgements(
 
 
 def sft_row(messages: Sequence[chat.Message]) -> Row:
-    return {"messages": list(messages)}
+    return {"messages": messages}
 
 
 def preference_row(
@@ -175,21 +175,19 @@ def preference_row(
     rejected: Sequence[chat.Message],
     margin: float,
 ) -> Row:
-    return {"prompt": list(prompt), "chosen": chosen, "rejected": rejected, "margin": margin}
+    """The messages are used as they are, not copied: a ranking's pairs share them."""
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected, "margin": margin}
 
 
 def kto_row(prompt: Sequence[chat.Message], completion: Sequence[chat.Message], label: bool) -> Row:
-    return {"prompt": list(prompt), "completion": completion, "label": label}
+    return {"prompt": prompt, "completion": completion, "label": label}
 
 
 # --- comparisons ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Pair:
-    chosen: str
-    rejected: str
-    margin: float
+Pair = tuple[str, str, float]
+"""(chosen, rejected, margin): a plain tuple, as a ranking makes millions."""
 
 
 def pairs(judgement: Judgement) -> list[Pair]:
@@ -205,7 +203,7 @@ def pairs(judgement: Judgement) -> list[Pair]:
     except (ValidationFailed, ValueError):
         return []
     chosen, rejected = (first, second) if choice == "a" else (second, first)
-    return [Pair(chosen, rejected, pairwise_margin(answer, judgement.question.settings))]
+    return [(chosen, rejected, pairwise_margin(answer, judgement.question.settings))]
 
 
 def pairwise_margin(answer: Mapping[str, Any], settings: Any) -> float:
@@ -223,7 +221,7 @@ def ranking_pairs(tiers: Sequence[Sequence[str]]) -> list[Pair]:
     """Every ordered pair of candidates in different tiers, better first, in tier order."""
     last = len(tiers) - 1
     return [
-        Pair(better, worse, (below - above) / last)
+        (better, worse, (below - above) / last)
         for above, tier in enumerate(tiers)
         for below in range(above + 1, len(tiers))
         for better in tier
@@ -275,6 +273,8 @@ class Dataset:
     """The project's candidate and rewrite fields: an item with one is judged, not answered."""
     criteria: list[str]
     skipped: Skipped
+    last_items: dict[str, tuple[Mapping[str, Any], Any]]
+    """What was read of the last item, per question (see _compared)."""
 
     @classmethod
     def of(cls, kind: "DatasetKind", project: ExportProject, provenance: Provenance) -> "Dataset":
@@ -293,16 +293,20 @@ class Dataset:
             frozenset(judged),
             criteria(project),
             Skipped(),
+            {},
         )
 
     def rows(self, judgements: Iterable[Judgement]) -> Iterator[Row]:
         """The rows in item order, each with its item, question and provenance."""
         kind, values = self.kind, self.provenance.values
         for judgement in judgements:
-            for row in kind.rows(self, judgement):
-                row["external_id"] = judgement.external_id
-                row["question"] = judgement.question.name
-                row.update(values(judgement))
+            rows = kind.rows(self, judgement)
+            if not rows:
+                continue
+            shared = {"external_id": judgement.external_id, "question": judgement.question.name}
+            shared |= values(judgement)
+            for row in rows:
+                row.update(shared)
                 yield row
 
 
@@ -375,22 +379,17 @@ class Preference(DatasetKind):
     trainers = "`trl.DPOTrainer` and `trl.RewardTrainer` (which reads `margin`)"
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
-        found = _compared(judgement, dataset.skipped)
+        found = _compared(dataset, judgement)
         if found is None:
             return []
-        prompt, texts = found
+        prompt, replies = found
         rows = []
-        for pair in pairs(judgement):
-            if pair.chosen not in texts or pair.rejected not in texts:
+        for chosen, rejected, margin in pairs(judgement):
+            if chosen not in replies or rejected not in replies:
                 dataset.skipped[NO_CANDIDATES] += 1
                 return []
-            row = preference_row(
-                prompt,
-                chat.assistant(texts[pair.chosen]),
-                chat.assistant(texts[pair.rejected]),
-                pair.margin,
-            )
-            row["chosen_id"], row["rejected_id"] = pair.chosen, pair.rejected
+            row = preference_row(prompt, replies[chosen], replies[rejected], margin)
+            row["chosen_id"], row["rejected_id"] = chosen, rejected
             rows.append(row)
         return rows
 
@@ -408,34 +407,47 @@ class Kto(DatasetKind):
     trainers = "`trl.KTOTrainer`"
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
-        found = _compared(judgement, dataset.skipped)
+        found = _compared(dataset, judgement)
         if found is None:
             return []
-        prompt, texts = found
+        prompt, replies = found
         rows = []
         for candidate, label in labelled(judgement):
-            if candidate not in texts:
+            if candidate not in replies:
                 dataset.skipped[NO_CANDIDATES] += 1
                 return []
-            row = kto_row(prompt, chat.assistant(texts[candidate]), label)
+            row = kto_row(prompt, replies[candidate], label)
             row["completion_id"] = candidate
             rows.append(row)
         return rows
 
 
-def _compared(
-    judgement: Judgement, skipped: Skipped
-) -> tuple[chat.Messages, dict[str, str]] | None:
-    """The prompt and candidate texts of a comparison, or None (counted) without them."""
+Compared = tuple[list[chat.Message], dict[str, list[dict[str, Any]]]]
+
+
+def _compared(dataset: Dataset, judgement: Judgement) -> Compared | None:
+    """The prompt and each candidate as a reply, or None (counted) without them. The item's
+    annotations follow each other, so the last item's are kept per question: its rows then
+    share their messages, which the Parquet writer converts once."""
+    kept = dataset.last_items.get(judgement.question.name)
+    if kept is None or kept[0] is not judgement.fields:
+        kept = (judgement.fields, _item_compared(judgement))
+        dataset.last_items[judgement.question.name] = kept
+    found = kept[1]
+    if isinstance(found, str):
+        dataset.skipped[found] += 1
+        return None
+    return found
+
+
+def _item_compared(judgement: Judgement) -> Compared | str:
     prompt = chat.prompt(judgement.fields)
     if prompt is None:
-        skipped[NO_PROMPT] += 1
-        return None
+        return NO_PROMPT
     texts = chat.candidate_texts(judgement.fields, judgement.question.settings.field)
     if texts is None:
-        skipped[NO_CANDIDATES] += 1
-        return None
-    return prompt, texts
+        return NO_CANDIDATES
+    return list(prompt), {candidate: chat.assistant(text) for candidate, text in texts.items()}
 
 
 class RubricScores(DatasetKind):
