@@ -11,6 +11,7 @@ never costs the worker the task, and the worker may retry or return it without p
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
@@ -34,6 +35,7 @@ from fairlabel.questions.rewrite import word_diff
 from fairlabel.queue.service import ensure_active, get_own_assignment
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 #: Generations running in this process, by (assignment, question): each one's stop signal.
 _running: dict[tuple[int, str], asyncio.Event] = {}
@@ -251,35 +253,50 @@ async def generate(
     """(event, data) pairs: start, delta per piece of text, done per candidate, then turn
     (stored), error (a candidate failed: nothing stored) or stopped (nothing stored)."""
     started = time.perf_counter()
-    texts = {i: "" for i in plan.ids}
     results: dict[str, CallResult] = {}
     try:
         yield "start", _start(plan)
-        events = generation.candidates(
-            database, plan.candidates, plan.prompt, project_id=plan.project_id
-        )
-        async with aclosing(events) as stream:
-            async for event in until(plan.stop, stream):
-                cid = plan.ids[event.index]
-                if isinstance(event.event, TextDelta):
-                    texts[cid] += event.event.text
-                    yield "delta", {"candidate": cid, "text": event.event.text}
-                    continue
-                result = event.event
-                if not result.ok:
-                    break_with = _failure(cid, result)
-                    yield "error", await _lost(database, plan, started, break_with)
-                    return
-                results[cid] = result
-                yield "done", {"candidate": cid, "finish_reason": result.finish_reason}
-        if len(results) < len(plan.ids):
+        failure: dict[str, Any] | None = None
+        try:
+            async for name, data in _candidate_events(database, plan, results):
+                if name == "error":
+                    failure = data
+                    break
+                yield name, data
+        except Exception:
+            logger.exception("the generation of a chat turn failed")
+            failure = {"candidate": None, "code": "failed", "message": "the generation failed"}
+        if failure is not None:
+            yield "error", await _lost(database, plan, started, failure)
+        elif len(results) < len(plan.ids):
             yield "stopped", await _lost(database, plan, started, {"candidate": None})
-            return
-        wait_ms = (time.perf_counter() - started) * 1000
-        candidates = [_stored_candidate(cid, results[cid]) for cid in plan.ids]
-        yield "turn", await asyncio.to_thread(_store, database, plan, candidates, wait_ms)
+        else:
+            wait_ms = (time.perf_counter() - started) * 1000
+            candidates = [_stored_candidate(cid, results[cid]) for cid in plan.ids]
+            yield "turn", await asyncio.to_thread(_store, database, plan, candidates, wait_ms)
     finally:
         _release(plan)
+
+
+async def _candidate_events(
+    database: Database, plan: TurnPlan, results: dict[str, CallResult]
+) -> AsyncGenerator[tuple[str, dict[str, Any]]]:
+    """Deltas and each candidate's end, until all are done, one fails or the stop signal;
+    a finished candidate's result goes into `results`."""
+    events = generation.candidates(
+        database, plan.candidates, plan.prompt, project_id=plan.project_id
+    )
+    async with aclosing(events) as stream:
+        async for event in until(plan.stop, stream):
+            cid = plan.ids[event.index]
+            if isinstance(event.event, TextDelta):
+                yield "delta", {"candidate": cid, "text": event.event.text}
+            elif event.event.ok:
+                results[cid] = event.event
+                yield "done", {"candidate": cid, "finish_reason": event.event.finish_reason}
+            else:
+                yield "error", _failure(cid, event.event)
+                return
 
 
 async def until(signal: asyncio.Event, events: AsyncIterator[T]) -> AsyncGenerator[T]:
