@@ -119,14 +119,14 @@ def _work(
             )
 
 
-def download(server: Server, url: str, token: str, target: Path) -> tuple[float, float]:
+def download(server: Server, url: str, token: str, fmt: str, target: Path) -> tuple[float, float]:
     """One export into `target`: wall-clock seconds and server CPU seconds."""
     started, cpu = time.perf_counter(), server.cpu_seconds()
     with (
         httpx.stream(
             "GET",
             url,
-            params={"format": "preference-parquet"},
+            params={"format": fmt},
             timeout=3600,
             headers={"Authorization": f"Bearer {token}"},
         ) as response,
@@ -154,6 +154,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--repeat", type=int, default=1, help="downloads (median)")
+    parser.add_argument(
+        "--jsonl", action="store_true", help="the JSON Lines preference export too, beside it"
+    )
     args = parser.parse_args()
     items = -(-args.pairs // (PAIRS_PER_ANNOTATION * OVERLAP))
     pairs = items * OVERLAP * PAIRS_PER_ANNOTATION
@@ -165,19 +168,23 @@ def main() -> None:
             f"[{dialect}] populated {items:,} items, {items * OVERLAP:,} rankings "
             f"({pairs:,} pairs) in {time.perf_counter() - started:.1f} s"
         )
-        target = Path(tmp) / "preference.zip"
+        formats = ["preference-parquet", *(["preference"] if args.jsonl else [])]
         with running_server(settings) as server:
+            print(f"[{dialect}] server RSS before exporting: {server.peak_rss_mb():.0f} MB")
             url = f"{server.url}/api/projects/{project_id}/export"
-            runs = [download(server, url, token, target) for _ in range(args.repeat)]
-            seconds, cpu = median([r[0] for r in runs]), median([r[1] for r in runs])
-            written = rows_in(target)
-            assert written == pairs, f"the zip holds {written:,} rows, not {pairs:,}"
-            print(
-                f"[{dialect}] export preference-parquet: {pairs / seconds:,.0f} rows/s "
-                f"(median of {args.repeat}: {seconds:.1f} s, {target.stat().st_size / 1e6:.0f} MB;"
-                f" server CPU {cpu:.1f} s = {pairs / cpu:,.0f} rows/CPU-s)"
-            )
-            print(f"[{dialect}] server peak RSS: {server.peak_rss_mb():.0f} MB")
+            for fmt in formats:
+                target = Path(tmp) / fmt
+                runs = [download(server, url, token, fmt, target) for _ in range(args.repeat)]
+                seconds, cpu = median([r[0] for r in runs]), median([r[1] for r in runs])
+                if fmt == "preference-parquet":
+                    written = rows_in(target)
+                    assert written == pairs, f"the zip holds {written:,} rows, not {pairs:,}"
+                print(
+                    f"[{dialect}] export {fmt}: {pairs / seconds:,.0f} rows/s (median of "
+                    f"{args.repeat}: {seconds:.1f} s, {target.stat().st_size / 1e6:.0f} MB; "
+                    f"server CPU {cpu:.1f} s = {pairs / cpu:,.0f} rows/CPU-s)"
+                )
+                print(f"[{dialect}] server peak RSS: {server.peak_rss_mb():.0f} MB")
         print(f"[{dialect}] load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
 
 
