@@ -1,0 +1,1 @@
+"""Model evaluation: leaderboards fitted to pairwise votes between models."""

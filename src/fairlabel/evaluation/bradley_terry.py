@@ -1,0 +1,393 @@
+"""Bradley-Terry with ties for pairwise votes between models: fit, bootstrap, rank intervals,
+vote-removal robustness and style control, NumPy only (no database, no web).
+
+Ties follow Davidson (1970): P(a) = e^{d/2} / D, P(b) = e^{-d/2} / D, P(tie) = nu / D with
+D = e^{d/2} + e^{-d/2} + nu and d the log-strength difference. Davidson rather than Rao-Kupper
+because its estimating equations make a tie worth exactly half a win to each side (the way
+win rates and Arena count them), a tie is most likely between equals, and log D is a
+log-sum-exp, so the negative log-likelihood is convex and Newton's method converges from
+anywhere. A weak Gaussian prior on the log-strengths (and on log nu and the style weights)
+keeps every estimate finite; `has_mle` says whether the votes alone have an answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.linalg import cho_factor, cho_solve
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+A_WINS, B_WINS, TIE = 0, 1, 2
+ELO_SCALE = 400 / math.log(10)
+ELO_BASE = 1000.0
+PRIOR_SD = 10.0
+STYLE_FEATURES = ("length", "headers", "list_items", "bold", "code_blocks")
+_HALF = np.array([0.5, -0.5, 0.0])
+_TOL = 1e-9
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Battles:
+    """Votes as rows of a side, b side, outcome and weight, with optional style covariates
+    (a minus b, normalised); `count` is how many votes a row stands for (its weight is
+    `count * unit`), so identical votes can share a row."""
+
+    a: Ints
+    b: Ints
+    outcome: Ints
+    count: Floats
+    unit: Floats
+    style: Floats | None = None
+
+    @property
+    def weight(self) -> Floats:
+        return self.count * self.unit
+
+    def with_count(self, count: Floats) -> Battles:
+        return Battles(self.a, self.b, self.outcome, count, self.unit, self.style)
+
+
+def battles(
+    a: Sequence[int] | Ints,
+    b: Sequence[int] | Ints,
+    outcome: Sequence[int] | Ints,
+    weight: Sequence[float] | Floats | None = None,
+    style: Floats | None = None,
+) -> Battles:
+    """One row per vote; without style covariates, identical votes are merged into one row
+    (the fit then costs the number of distinct (pair, outcome, weight), not of votes)."""
+    left, right, result = (np.asarray(x, dtype=np.int64) for x in (a, b, outcome))
+    unit = np.ones(len(left)) if weight is None else np.asarray(weight, dtype=np.float64)
+    if style is not None:
+        return Battles(left, right, result, np.ones(len(left)), unit, np.asarray(style))
+    flip = left > right
+    lo, hi = np.where(flip, right, left), np.where(flip, left, right)
+    result = np.where(flip & (result != TIE), 1 - result, result)
+    keys = np.stack([lo, hi, result, unit.view(np.int64)], axis=1)
+    rows, counts = np.unique(keys, axis=0, return_counts=True)
+    units = np.ascontiguousarray(rows[:, 3]).view(np.float64)
+    return Battles(rows[:, 0], rows[:, 1], rows[:, 2], counts.astype(np.float64), units)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Centred log-strengths, log nu, style weights, and the Cholesky factor of the
+    posterior's Hessian (reused by the influence approximation)."""
+
+    theta: Floats
+    log_nu: float
+    beta: Floats
+    hessian: Floats
+    iterations: int
+
+    @property
+    def scores(self) -> Floats:
+        """On the Elo scale Arena uses: 1000 + 400 / ln 10 per unit of log-strength."""
+        return ELO_BASE + ELO_SCALE * self.theta
+
+
+def _probabilities(d: Floats, log_nu: float) -> tuple[Floats, Floats, Floats, Floats]:
+    log_d = np.logaddexp(np.logaddexp(d / 2, -d / 2), log_nu)
+    return np.exp(d / 2 - log_d), np.exp(-d / 2 - log_d), np.exp(log_nu - log_d), log_d
+
+
+def _unpack(z: Floats, n: int) -> tuple[Floats, float, Floats]:
+    return z[:n], float(z[n]), z[n + 1 :]
+
+
+def _margin(data: Battles, theta: Floats, beta: Floats) -> Floats:
+    d = theta[data.a] - theta[data.b]
+    return d if data.style is None else d + data.style @ beta
+
+
+def _objective(data: Battles, z: Floats, n: int, prior_sd: float | None) -> float:
+    theta, log_nu, beta = _unpack(z, n)
+    d = _margin(data, theta, beta)
+    _, _, _, log_d = _probabilities(d, log_nu)
+    half = _HALF[data.outcome]
+    loglik = half * d + (data.outcome == TIE) * log_nu - log_d
+    return float(-(data.weight @ loglik) + _penalty(z, n, prior_sd))
+
+
+def _penalty(z: Floats, n: int, prior_sd: float | None) -> float:
+    """The prior, plus a sum-to-zero term that fixes the scale's origin and is 0 at the
+    optimum (the likelihood does not move when every strength shifts)."""
+    sums = 0.5 * float(z[:n].sum()) ** 2
+    sd = prior_sd or math.inf
+    return sums + 0.5 * float(z[:n] @ z[:n] + z[n:] @ z[n:]) / sd**2
+
+
+def _gradient_hessian(
+    data: Battles, z: Floats, n: int, prior_sd: float | None
+) -> tuple[Floats, Floats]:
+    theta, log_nu, beta = _unpack(z, n)
+    d = _margin(data, theta, beta)
+    pa, pb, pt, _ = _probabilities(d, log_nu)
+    w = data.weight
+    mean_d = (pa - pb) / 2
+    g_d = -w * (_HALF[data.outcome] - mean_d)
+    g_nu = -w * ((data.outcome == TIE) - pt)
+    h_dd = w * ((pa + pb) / 4 - mean_d**2)
+    h_dn = w * (-mean_d * pt)
+    h_nn = w * (pt - pt**2)
+    p = 0 if data.style is None else data.style.shape[1]
+    size = n + 1 + p
+    grad = np.empty(size)
+    grad[:n] = np.bincount(data.a, g_d, n) - np.bincount(data.b, g_d, n)
+    grad[n] = g_nu.sum()
+    hess = np.zeros((size, size))
+    index = np.concatenate([data.a * n + data.a, data.b * n + data.b])
+    cross = np.concatenate([data.a * n + data.b, data.b * n + data.a])
+    laplacian = np.bincount(index, np.tile(h_dd, 2), n * n) - np.bincount(
+        cross, np.tile(h_dd, 2), n * n
+    )
+    hess[:n, :n] = laplacian.reshape(n, n)
+    column = np.bincount(data.a, h_dn, n) - np.bincount(data.b, h_dn, n)
+    hess[:n, n] = hess[n, :n] = column
+    hess[n, n] = h_nn.sum()
+    if data.style is not None:
+        x = data.style
+        grad[n + 1 :] = x.T @ g_d
+        for k in range(p):
+            col = np.bincount(data.a, h_dd * x[:, k], n) - np.bincount(data.b, h_dd * x[:, k], n)
+            hess[:n, n + 1 + k] = hess[n + 1 + k, :n] = col
+        hess[n, n + 1 :] = hess[n + 1 :, n] = x.T @ h_dn
+        hess[n + 1 :, n + 1 :] = x.T @ (h_dd[:, None] * x)
+    sd = prior_sd or math.inf
+    grad[:n] += z[:n].sum() + z[:n] / sd**2
+    grad[n:] += z[n:] / sd**2
+    hess[:n, :n] += 1.0 + np.eye(n) / sd**2
+    hess[np.arange(n, size), np.arange(n, size)] += 1 / sd**2
+    return grad, hess
+
+
+def fit(
+    data: Battles,
+    n: int,
+    prior_sd: float | None = PRIOR_SD,
+    start: Fit | None = None,
+    max_iter: int = 100,
+) -> Fit:
+    """Maximum a posteriori by Newton's method with a backtracking line search (the
+    objective is strictly convex, so this is the one optimum); prior_sd None is plain
+    maximum likelihood, which exists only where `has_mle` says so."""
+    p = 0 if data.style is None else data.style.shape[1]
+    z = np.zeros(n + 1 + p) if start is None else _pack(start, p)
+    value = _objective(data, z, n, prior_sd)
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
+        grad, hess = _gradient_hessian(data, z, n, prior_sd)
+        if np.abs(grad).max() < _TOL * max(1.0, float(data.weight.sum())):
+            break
+        step = -np.linalg.solve(hess, grad)
+        decrement = -float(grad @ step)
+        if decrement < 1e-12 * (1.0 + abs(value)):
+            z = z + step
+            break
+        t = 1.0
+        while t > 1e-12:
+            candidate = z + t * step
+            new = _objective(data, candidate, n, prior_sd)
+            if new <= value + 1e-4 * t * float(grad @ step):
+                break
+            t /= 2
+        if t <= 1e-12:
+            break
+        z, value = candidate, new
+    theta, log_nu, beta = _unpack(z, n)
+    return Fit(theta - theta.mean(), log_nu, beta.copy(), hess, iterations)
+
+
+def _pack(start: Fit, p: int) -> Floats:
+    beta = start.beta if len(start.beta) == p else np.zeros(p)
+    return np.concatenate([start.theta, [start.log_nu], beta])
+
+
+def has_mle(data: Battles, n: int) -> bool:
+    """Plain maximum likelihood exists when every model can be reached from every other by
+    a chain of "beat or tied" (Zermelo-Ford): otherwise some group never lost to the rest,
+    and its strengths run off to infinity without the prior."""
+    won = data.outcome != B_WINS
+    lost = data.outcome != A_WINS
+    rows = np.concatenate([data.a[won], data.b[lost]])
+    cols = np.concatenate([data.b[won], data.a[lost]])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    count, _ = connected_components(graph, directed=True, connection="strong")
+    return bool(count == 1)
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Percentile intervals of the scores over rounds that resample the votes."""
+
+    lower: Floats
+    upper: Floats
+    rounds: int
+    seed: int
+    samples: Floats = field(repr=False)
+
+
+def bootstrap(
+    data: Battles,
+    n: int,
+    rounds: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    point: Fit | None = None,
+    prior_sd: float | None = PRIOR_SD,
+) -> Bootstrap:
+    """Resample votes with replacement (a multinomial over rows, the same law as drawing
+    votes one by one), refit each round from the point estimate, take percentiles."""
+    rng = np.random.default_rng(seed)
+    total = int(data.count.sum())
+    start = point or fit(data, n, prior_sd)
+    probabilities = data.count / data.count.sum()
+    samples = np.empty((rounds, n))
+    for r in range(rounds):
+        counts = rng.multinomial(total, probabilities).astype(np.float64)
+        samples[r] = fit(data.with_count(counts), n, prior_sd, start).scores
+    tail = (1 - level) / 2 * 100
+    lower, upper = np.percentile(samples, [tail, 100 - tail], axis=0)
+    return Bootstrap(lower, upper, rounds, seed, samples)
+
+
+def rank_intervals(lower: Floats, upper: Floats) -> tuple[Ints, Ints]:
+    """Best rank: 1 + models whose lower bound is above this one's upper bound (Arena's
+    rank); worst rank: the number of models whose upper bound is not below its lower one."""
+    best = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+    worst = (upper[None, :] >= lower[:, None]).sum(axis=1)
+    return best.astype(np.int64), worst.astype(np.int64)
+
+
+# --- robustness -------------------------------------------------------------------------
+
+
+def votes_to_flip(
+    data: Battles, n: int, leader: int, other: int, prior_sd: float | None = PRIOR_SD
+) -> int | None:
+    """How many votes, removed, put `other` level with or above `leader`: an upper bound on
+    the smallest such number, from a greedy search. Each step removes votes from the row
+    whose removal most narrows the gap by the influence approximation (one Newton step
+    from the current fit), then refits; the last step is trimmed by bisection, so every
+    figure is confirmed by a refit. None: no removal narrows the gap."""
+    current = fit(data, n, prior_sd)
+    remaining = data.count.copy()
+    removed = 0
+    while _gap(current, leader, other) > _TOL:
+        shift = _influence(data.with_count(remaining), current, n, leader, other)
+        shift[remaining <= 0] = 0.0
+        row = int(np.argmin(shift))
+        if shift[row] >= 0:
+            return None
+        need = math.ceil(_gap(current, leader, other) / -shift[row])
+        step = int(min(remaining[row], max(1, need)))
+        trial = remaining.copy()
+        trial[row] -= step
+        after = fit(data.with_count(trial), n, prior_sd, current)
+        if _gap(after, leader, other) <= _TOL:
+            return removed + _least(
+                data, n, remaining, row, step, current, (leader, other), prior_sd
+            )
+        remaining, current, removed = trial, after, removed + step
+    return removed
+
+
+def _gap(result: Fit, leader: int, other: int) -> float:
+    return float(result.theta[leader] - result.theta[other])
+
+
+def _influence(data: Battles, current: Fit, n: int, leader: int, other: int) -> Floats:
+    """Change of the leader's lead when one vote of each row is removed, to first order:
+    -(e_leader - e_other)' H^-1 grad(log-likelihood of that vote)."""
+    v = np.zeros(len(current.hessian))
+    v[leader], v[other] = 1.0, -1.0
+    q = cho_solve(cho_factor(current.hessian), v)
+    d = _margin(data, current.theta, current.beta)
+    pa, pb, pt, _ = _probabilities(d, current.log_nu)
+    l_d = _HALF[data.outcome] - (pa - pb) / 2
+    l_nu = (data.outcome == TIE) - pt
+    along = l_d * (q[data.a] - q[data.b]) + l_nu * q[n]
+    if data.style is not None:
+        along = along + l_d * (data.style @ q[n + 1 :])
+    result: Floats = -data.unit * along
+    return result
+
+
+def _least(
+    data: Battles,
+    n: int,
+    remaining: Floats,
+    row: int,
+    step: int,
+    current: Fit,
+    pair: tuple[int, int],
+    prior_sd: float | None,
+) -> int:
+    """The fewest of `step` votes from `row` whose removal closes the gap (bisection)."""
+    lo, hi = 0, step
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        trial = remaining.copy()
+        trial[row] -= mid
+        if _gap(fit(data.with_count(trial), n, prior_sd, current), *pair) <= _TOL:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+# --- style ------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^#{1,6}\s", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s", re.MULTILINE)
+_BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
+_FENCE = re.compile(r"^\s*```", re.MULTILINE)
+
+
+def style_counts(text: str) -> list[float]:
+    """Length in characters and Markdown structure counted from one response."""
+    return [
+        float(len(text)),
+        float(len(_HEADER.findall(text))),
+        float(len(_LIST_ITEM.findall(text))),
+        float(len(_BOLD.findall(text))),
+        float(len(_FENCE.findall(text)) // 2),
+    ]
+
+
+def style_covariates(a_counts: Floats, b_counts: Floats) -> Floats:
+    """Arena's normalisation: (a - b) / (a + b) per feature (0 when both are 0), then each
+    column divided by its spread, so the weights are comparable across features."""
+    total = a_counts + b_counts
+    diff = np.divide(a_counts - b_counts, total, out=np.zeros_like(total), where=total > 0)
+    spread = diff.std(axis=0)
+    result: Floats = np.divide(diff, spread, out=np.zeros_like(diff), where=spread > 0)
+    return result
+
+
+# --- matrices ---------------------------------------------------------------------------
+
+
+def matrices(data: Battles, n: int) -> tuple[Floats, Floats]:
+    """Battle counts and win rates (a tie half a win) of row model against column model;
+    NaN where two models never met."""
+    w = data.count
+    battles_ = np.zeros((n, n))
+    np.add.at(battles_, (data.a, data.b), w)
+    battles_ = battles_ + battles_.T
+    wins = np.zeros((n, n))
+    share = np.select([data.outcome == A_WINS, data.outcome == TIE], [1.0, 0.5], 0.0)
+    np.add.at(wins, (data.a, data.b), w * share)
+    np.add.at(wins, (data.b, data.a), w * (1 - share))
+    rate = np.divide(wins, battles_, out=np.full((n, n), np.nan), where=battles_ > 0)
+    return battles_, rate
