@@ -4,6 +4,8 @@ weights can be loaded here): three turns of four candidates streamed side by sid
 with a tie, one reply rewritten, submitted; the client's JSONL export holds every turn,
 candidate, ranking and rewrite."""
 
+import re
+
 import pytest
 
 from tests.browser.conftest import Session, Team
@@ -16,11 +18,13 @@ pytestmark = pytest.mark.browser
 STREAMING = "ttft=50;gap=40;tokens=12"
 
 
-def _chat_team(factory: Factory, standin: StandIn) -> tuple[Team, list[int]]:
+def _chat_team(
+    factory: Factory, standin: StandIn, second: str = STREAMING
+) -> tuple[Team, list[int]]:
     owner, org_id = factory.owner()
     endpoints = [
-        register(owner, org_id, standin, name=name, model=unique_model(STREAMING))["id"]
-        for name in ("alpha-model", "beta-model")
+        register(owner, org_id, standin, name=name, model=unique_model(options))["id"]
+        for name, options in (("alpha-model", STREAMING), ("beta-model", second))
     ]
     settings = {"endpoints": endpoints, "candidates": 4, "max_turns": 3}
     question = {"name": "q", "type": "chat", "prompt": "Talk to the models", "settings": settings}
@@ -110,3 +114,28 @@ def test_a_three_turn_chat_ranked_rewritten_and_exported(
     for stored in turns:
         assert [c["endpoint_id"] for c in stored["candidates"]] == endpoints * 2
         assert all(c["model"].startswith("standin") and c["text"] for c in stored["candidates"])
+
+
+def test_a_failing_endpoint_is_said_in_the_page_and_the_task_returned_freely(
+    session: Session, factory: Factory, standin: StandIn
+) -> None:
+    team, _ = _chat_team(factory, standin, second="status=500")
+    team.import_items([{"external_id": "chat-1", "fields": {"topic": "greetings"}}])
+    session.sign_in(team.worker)
+    session.open_workspace(team.project_id)
+    page = session.page
+    page.keyboard.press("m")
+    page.keyboard.type("Hello there")
+    page.keyboard.press("Enter")
+    problem = page.locator("[data-chat-problem]")
+    problem.wait_for()
+    text = problem.inner_text()
+    assert re.match(r"c[24] failed", text), text  # the candidates from the failing endpoint
+    assert "lease was extended" in text and "without penalty" in text
+    assert page.locator(".fl-chat-turn").count() == 0  # nothing kept of the failed turn
+    page.keyboard.press("Escape")  # out of the message box
+    page.keyboard.press("Escape")  # return the task, which asks first
+    page.keyboard.press("Enter")
+    page.get_by_text("Task returned without penalty.").wait_for()
+    (assignment,) = team.worker.get("/api/assignments").json()
+    assert assignment["status"] == "returned"
