@@ -28,9 +28,11 @@ formats.chat says; an answer whose item has none is skipped, and the Parquet car
   be unpacked first. n/a is null; beside each, its justification (per annotation) or the
   consensus's confidence in it (aggregated).
 
-A later `chat` question feeds the same builders turn by turn: preference_row, kto_row and
-sft_row take plain messages, so each turn's ranked candidates become pairs whose prompt is
-the conversation so far, and the chosen (or rewritten) reply extends the SFT messages."""
+The `chat` question (questions.chat) feeds the same builders turn by turn, as they take
+plain messages: each turn's ranked candidates are pairs (margin by tier distance, as for a
+ranking) and KTO labels, with the messages sent to the models as their prompt; its SFT row
+is the last turn's prompt and the reply the conversation went on with (the rewrite, else
+the chosen candidate). Its consensus is the first worker's conversation (quality.kinds)."""
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -48,9 +50,12 @@ ColumnKind = Literal["messages", "reply", "string", "float", "int", "bool"]
 """messages: chat messages with every key the item has; reply: assistant messages of role
 and content only (chosen, rejected, completion)."""
 Row = dict[str, Any]
+Replies = dict[str, list[dict[str, Any]]]
+"""Each candidate, by id, as a one-message assistant reply."""
 REJECTED = "reject"
 PAIR_SIDES = ("a", "b")
 COMPARISONS = frozenset({"pairwise", "ranking"})
+CHAT = "chat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +238,7 @@ def labelled(judgement: Judgement) -> list[tuple[str, bool]]:
     """KTO's (candidate, desirable) of a pairwise or ranking answer."""
     answer = judgement.answer
     if judgement.question.type == "ranking":
-        if len(answer) < 2:
-            return []
-        return [(c, True) for c in answer[0]] + [(c, False) for c in answer[-1]]
+        return ends_labelled(answer)
     try:
         first, second = candidates(judgement.fields, judgement.question.settings.field)
     except (ValidationFailed, ValueError):
@@ -247,6 +250,13 @@ def labelled(judgement: Judgement) -> list[tuple[str, bool]]:
         return []
     chosen, rejected = (first, second) if choice == "a" else (second, first)
     return [(chosen, True), (rejected, False)]
+
+
+def ends_labelled(tiers: Sequence[Sequence[str]]) -> list[tuple[str, bool]]:
+    """A ranking's best tier desirable, its worst not; one tier says neither."""
+    if len(tiers) < 2:
+        return []
+    return [(c, True) for c in tiers[0]] + [(c, False) for c in tiers[-1]]
 
 
 # --- the dataset types --------------------------------------------------------------------
@@ -333,12 +343,17 @@ class DatasetKind:
 class Sft(DatasetKind):
     name = "sft"
     title = "SFT (conversational language modeling)"
-    question_types = frozenset({"rewrite", "text"})
+    question_types = frozenset({"rewrite", "text", CHAT})
     columns = (Column("messages", "messages"),)
     trainers = "`trl.SFTTrainer`"
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
         fields, settings = judgement.fields, judgement.question.settings
+        if judgement.question.type == CHAT:
+            turns = chat_turns(judgement.answer)
+            if not turns:
+                return []
+            return [sft_row([*turns[-1]["prompt"], *chat.assistant(turns[-1]["reply"])])]
         if judgement.question.type == "rewrite":
             prompt = chat.rewritten(fields, settings.field)
             text = judgement.answer["text"]
@@ -367,7 +382,7 @@ def sft_demonstration(dataset: Dataset, fields: Mapping[str, Any]) -> bool:
 class Preference(DatasetKind):
     name = "preference"
     title = "preference (prompt, chosen, rejected, margin)"
-    question_types = COMPARISONS
+    question_types = COMPARISONS | {CHAT}
     columns = (
         Column("prompt", "messages"),
         Column("chosen", "reply"),
@@ -379,25 +394,38 @@ class Preference(DatasetKind):
     trainers = "`trl.DPOTrainer` and `trl.RewardTrainer` (which reads `margin`)"
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+        if judgement.question.type == CHAT:
+            return [
+                row
+                for prompt, replies, tiers in _chat_turns(judgement)
+                for row in _pair_rows(prompt, replies, ranking_pairs(tiers)) or []
+            ]
         found = _compared(dataset, judgement)
         if found is None:
             return []
-        prompt, replies = found
-        rows = []
-        for chosen, rejected, margin in pairs(judgement):
-            if chosen not in replies or rejected not in replies:
-                dataset.skipped[NO_CANDIDATES] += 1
-                return []
-            row = preference_row(prompt, replies[chosen], replies[rejected], margin)
-            row["chosen_id"], row["rejected_id"] = chosen, rejected
-            rows.append(row)
+        rows = _pair_rows(*found, pairs(judgement))
+        if rows is None:
+            dataset.skipped[NO_CANDIDATES] += 1
+            return []
         return rows
+
+
+def _pair_rows(prompt: list[chat.Message], replies: Replies, found: list[Pair]) -> list[Row] | None:
+    """None when a pair names a candidate that is not among the replies."""
+    rows = []
+    for chosen, rejected, margin in found:
+        if chosen not in replies or rejected not in replies:
+            return None
+        row = preference_row(prompt, replies[chosen], replies[rejected], margin)
+        row["chosen_id"], row["rejected_id"] = chosen, rejected
+        rows.append(row)
+    return rows
 
 
 class Kto(DatasetKind):
     name = "kto"
     title = "unpaired preference (prompt, completion, label)"
-    question_types = COMPARISONS
+    question_types = COMPARISONS | {CHAT}
     columns = (
         Column("prompt", "messages"),
         Column("completion", "reply"),
@@ -407,22 +435,52 @@ class Kto(DatasetKind):
     trainers = "`trl.KTOTrainer`"
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+        if judgement.question.type == CHAT:
+            return [
+                row
+                for prompt, replies, tiers in _chat_turns(judgement)
+                for row in _labelled_rows(prompt, replies, ends_labelled(tiers)) or []
+            ]
         found = _compared(dataset, judgement)
         if found is None:
             return []
-        prompt, replies = found
-        rows = []
-        for candidate, label in labelled(judgement):
-            if candidate not in replies:
-                dataset.skipped[NO_CANDIDATES] += 1
-                return []
-            row = kto_row(prompt, replies[candidate], label)
-            row["completion_id"] = candidate
-            rows.append(row)
+        rows = _labelled_rows(*found, labelled(judgement))
+        if rows is None:
+            dataset.skipped[NO_CANDIDATES] += 1
+            return []
         return rows
 
 
-Compared = tuple[list[chat.Message], dict[str, list[dict[str, Any]]]]
+def _labelled_rows(
+    prompt: list[chat.Message], replies: Replies, found: list[tuple[str, bool]]
+) -> list[Row] | None:
+    rows = []
+    for candidate, label in found:
+        if candidate not in replies:
+            return None
+        row = kto_row(prompt, replies[candidate], label)
+        row["completion_id"] = candidate
+        rows.append(row)
+    return rows
+
+
+def chat_turns(answer: Any) -> list[dict[str, Any]]:
+    """The stored turns of a chat answer (questions.chat documents their shape)."""
+    turns = answer.get("turns") if isinstance(answer, dict) else None
+    return [turn for turn in turns if isinstance(turn, dict)] if isinstance(turns, list) else []
+
+
+def _chat_turns(
+    judgement: Judgement,
+) -> Iterator[tuple[list[chat.Message], Replies, list[list[str]]]]:
+    """Per turn of a chat answer: the messages sent to the models, each candidate as a reply,
+    and the worker's ranking of them."""
+    for turn in chat_turns(judgement.answer):
+        replies = {c["id"]: chat.assistant(c["text"]) for c in turn.get("candidates", [])}
+        yield list(turn["prompt"]), replies, turn.get("ranking") or []
+
+
+Compared = tuple[list[chat.Message], Replies]
 
 
 def _compared(dataset: Dataset, judgement: Judgement) -> Compared | None:
