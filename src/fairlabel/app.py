@@ -35,6 +35,7 @@ API_ROUTERS = (
     "fairlabel.review.routes",
     "fairlabel.gold.routes",
     "fairlabel.quality.routes",
+    "fairlabel.evaluation.routes",
     "fairlabel.wellness.routes",
     "fairlabel.reports.routes",
     "fairlabel.workforce.routes",
