@@ -16,9 +16,8 @@ import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,10 @@ from fairlabel.auth.policies import Principal
 from fairlabel.config import Settings
 from fairlabel.db import SimulatedClock, utcnow
 from fairlabel.demo import governance as demo_governance
+from fairlabel.demo.replies import Comparison
+from fairlabel.demo.safety import SafetyReport
 from fairlabel.demo.scheduler import Process, Scheduler
+from fairlabel.demo.tickets import Ticket
 from fairlabel.demo.work import (
     Answers,
     ReviewedWork,
@@ -55,6 +57,7 @@ from fairlabel.models import (
     ConsultationTopic,
     MemberRole,
     Project,
+    User,
     Verdict,
 )
 from fairlabel.pay import payouts, topups
@@ -67,9 +70,6 @@ from fairlabel.review.schemas import VerdictIn
 from fairlabel.review.stages import REWORK_STAGE
 from fairlabel.wellness import service as wellness
 from fairlabel.wellness.schemas import RatingIn
-
-if TYPE_CHECKING:
-    from fairlabel.demo.seed import Seeded
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,22 @@ RATE_SHARE, FEEDBACK_SHARE = 0.05, 0.01
 #: A server sweeps every few minutes (pay_sweep_seconds); the history every six hours, which
 #: changes only how soon after a deadline its pay or appeal is settled.
 SWEEP_EVERY = timedelta(hours=6)
+
+
+@dataclass(slots=True)
+class Seeded:
+    """What the history works with: the people, the projects by kind, and the true answer
+    of every item (the generators' records, by external id)."""
+
+    organization_id: int
+    owner: User
+    operator: User
+    workers: list[User]
+    association_id: int
+    projects: dict[str, Project] = field(default_factory=dict)
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    reports: dict[str, SafetyReport] = field(default_factory=dict)
 
 
 def start_of(scale: Scale) -> datetime:
@@ -150,7 +166,7 @@ class History:
         self,
         db: Session,
         settings: Settings,
-        seeded: "Seeded",
+        seeded: Seeded,
         rng: random.Random,
         tasks_per_session: int,
     ) -> None:
@@ -511,7 +527,7 @@ DENIED = (
 def live(
     db: Session,
     settings: Settings,
-    seeded: "Seeded",
+    seeded: Seeded,
     scale: Scale,
     clock: SimulatedClock,
     seed: int,

@@ -12,7 +12,7 @@ the second run only reprints the logins."""
 
 import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from fairlabel.db import SimulatedClock, simulated_time
 from fairlabel.demo import governance as demo_governance
 from fairlabel.demo import history
 from fairlabel.demo import pay as demo_pay
+from fairlabel.demo.history import Seeded
 from fairlabel.demo.replies import ISSUES, Comparison, generate_comparisons
 from fairlabel.demo.safety import RISK, ROUTES, SafetyReport, generate_reports
 from fairlabel.demo.scenes import SHAPE_LABELS, Scene, generate_scenes
@@ -122,22 +123,6 @@ class Sizes:
     tickets: int
     comparisons: int
     reports: int = 0
-
-
-@dataclass(slots=True)
-class Seeded:
-    """What the history works with: the people, the projects by kind, and the true answer
-    of every item (the generators' records, by external id)."""
-
-    organization_id: int
-    owner: User
-    operator: User
-    workers: list[User]
-    association_id: int
-    projects: dict[str, Project] = field(default_factory=dict)
-    tickets: dict[str, Ticket] = field(default_factory=dict)
-    comparisons: dict[str, Comparison] = field(default_factory=dict)
-    reports: dict[str, SafetyReport] = field(default_factory=dict)
 
 
 def _seed(db: Session, settings: Settings, sizes: Sizes, seed: int) -> Seeded:
