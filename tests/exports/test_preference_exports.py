@@ -13,6 +13,7 @@ import pytest
 
 from fairlabel.formats.split import DATASET_SPLITS, parse_split
 from tests.factories import Factory
+from tests.review.test_review import GUIDELINES, REJECT, REVIEW, review_task, verdict
 
 from .datasets_helpers import (
     as_stored,
@@ -405,3 +406,24 @@ def test_trl_reads_the_rows_with_its_own_helpers(
             assert rendered["prompt"].endswith("<assistant>")
             key = "chosen" if fmt == "preference" else "completion"
             assert rendered[key] == row[key][0]["content"] + "\n"
+
+
+def test_work_a_reviewer_rejected_is_left_out(factory: Factory, tmp_path: Path) -> None:
+    """Two workers pick opposite sides; the reviewer rejects the second pick, so the
+    dataset holds the first alone (the rejected version stays the latest until reworked)."""
+    question = {"name": "better", "type": "pairwise", "settings": {"field": "responses"}}
+    item = {"external_id": "v1", "prompt": "Say hi.", "responses": ["Hi!", "Go away."]}
+    built = build_project(
+        factory, [question], [item], overlap=2, workflow=REVIEW, guidelines=GUIDELINES
+    )
+    picks = [factory.worker(), factory.worker()]
+    for worker, choice in zip(picks, "ab", strict=True):
+        work(built, worker, {"v1": {"better": {"choice": choice}}})
+    kept, rejected = (s["worker"] for s in built.submitted["v1"])
+    for reviewer in (factory.worker(), factory.worker()):
+        task = review_task(reviewer, built.project_id)
+        mine = task["annotation"]["worker"] == rejected
+        answer = verdict(reviewer, task, **(REJECT if mine else {"verdict": "accept"}))
+        assert answer.status_code == 201, answer.text
+    rows = json_dataset(built, "preference", tmp_path)
+    assert [(r["worker"], r["chosen_id"], r["rejected_id"]) for r in rows] == [(kept, "0", "1")]
