@@ -160,3 +160,27 @@ def test_who_may_read_the_leaderboard(factory: Factory) -> None:
     assert stranger.get(url).status_code == 404
     assert factory.worker().get(url).status_code == 404
     assert built.owner.client.get(url).status_code == 401
+
+
+def test_votes_weigh_by_gold_accuracy_where_the_project_has_gold(factory: Factory) -> None:
+    """Two workers disagree on every battle; one got the gold battle right, one wrong. Unweighted
+    the models are level; weighted by (correct + 1) / (seen + 2) the right one's pick leads."""
+    items = [_items()[0] | {"external_id": f"battle-{n}"} for n in range(3)]
+    built = build_project(factory, QUESTIONS, items, overlap=2, gold_rate=1.0)
+    gold_item = built.owner.get(f"/api/projects/{built.project_id}/items").json()["items"][0]
+    marked = built.owner.put(
+        f"/api/items/{gold_item['id']}/gold", json={"answers": {"better": {"choice": "a"}}}
+    )
+    assert marked.status_code == 200, marked.text
+    for choice in ("a", "b"):
+        worker = factory.worker()
+        for _ in items:
+            work(built, worker, {i["external_id"]: {"better": {"choice": choice}} for i in items})
+    plain = _board(built, bootstrap=0, weighting="none")
+    assert plain["weighting"] == "none" and plain["votes"] == 6
+    assert plain["standings"][0]["score"] == pytest.approx(plain["standings"][1]["score"])
+    weighted = _board(built, bootstrap=0)
+    assert weighted["weighting"] == "gold"
+    assert [s["model"] for s in weighted["standings"]] == ["m1", "m2"]
+    assert weighted["standings"][0]["score"] > weighted["standings"][1]["score"] + 50
+    assert weighted["standings"][0]["wins"] == 3  # votes are counted, weights only fitted
