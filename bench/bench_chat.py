@@ -138,7 +138,7 @@ def first_tokens(
                 body["previous"] = {"chosen": "c1"}
             events, first = read_turn(http, turns_url, body)
             assert events[-1][0] == "turn" and first is not None, events[-1]
-            sent = standin.stats(model)["first_token_at"]
+            sent = standin.first_token_at(model)
             gaps.append((first - sent) * 1000)
     return gaps
 

@@ -20,10 +20,10 @@ the seed. How it answers is set by the model name, so an endpoint row picks it:
     standin;nousage                      no token counts, even when asked for them
 
 Any other model name answers 404 as an unknown model. GET /standin/stats?model=... says
-how many requests a model name had, the most it held in flight at once (the tests check
-concurrency caps with it) and when its latest stream sent its first token (the chat bench
-times the relay to the browser with it); GET /standin/elapsed/{id} the server's own time
-for a response.
+how many requests a model name had and the most it held in flight at once (the tests check
+concurrency caps with it); GET /standin/first-token?model=... when its latest stream sent
+its first token (the chat bench times the relay to the browser with it); GET
+/standin/elapsed/{id} the server's own time for a response.
 
 Run: python -m tests.llm.standin [--port 0]; it prints "listening on PORT" when ready.
 """
@@ -346,12 +346,13 @@ async def list_models(_request: Request) -> Response:
 async def model_stats(request: Request) -> Response:
     model = request.query_params.get("model", "")
     return JSONResponse(
-        {
-            "requests": stats.requests[model],
-            "max_in_flight": stats.max_in_flight[model],
-            "first_token_at": stats.first_token_at.get(model),
-        }
+        {"requests": stats.requests[model], "max_in_flight": stats.max_in_flight[model]}
     )
+
+
+async def first_token(request: Request) -> Response:
+    model = request.query_params.get("model", "")
+    return JSONResponse({"first_token_at": stats.first_token_at.get(model)})
 
 
 async def elapsed(request: Request) -> Response:
@@ -366,6 +367,7 @@ app = Starlette(
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", list_models),
         Route("/standin/stats", model_stats),
+        Route("/standin/first-token", first_token),
         Route("/standin/elapsed/{response_id}", elapsed),
     ]
 )
@@ -381,10 +383,15 @@ class StandIn:
     def base_url(self) -> str:
         return f"{self.origin}/v1"
 
-    def stats(self, model: str) -> dict[str, Any]:
+    def stats(self, model: str) -> dict[str, int]:
         response = httpx.get(f"{self.origin}/standin/stats", params={"model": model})
-        result: dict[str, Any] = response.json()
+        result: dict[str, int] = response.json()
         return result
+
+    def first_token_at(self, model: str) -> float:
+        """When the latest stream for this model name sent its first token (time.time())."""
+        response = httpx.get(f"{self.origin}/standin/first-token", params={"model": model})
+        return float(response.json()["first_token_at"])
 
     def elapsed_ms(self, response_id: str) -> float:
         response = httpx.get(f"{self.origin}/standin/elapsed/{response_id}")
