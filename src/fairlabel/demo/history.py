@@ -10,7 +10,12 @@ the workers' association and announced with its notice, a project's end is annou
 the sweeps a server runs in the background approve pay past its review deadline, pay out
 on the schedule and settle overdue appeals. Every step is a service call at its moment on
 the clock (db.simulated_time): no row is written around the services, so every rule holds
-as it would in real time; the history ends at midnight UTC today."""
+as it would in real time; the history ends at midnight UTC today.
+
+The history commits every simulated hour, as the requests it stands for would: in one long
+transaction PostgreSQL walks every version of the rows it keeps updating (a project's
+budget balance on each submit), which made the full scale quadratic. A seeding interrupted
+midway keeps the history so far; delete the data folder to start over."""
 
 import math
 import random
@@ -107,6 +112,7 @@ RATE_SHARE, FEEDBACK_SHARE = 0.05, 0.01
 #: A server sweeps every few minutes (pay_sweep_seconds); the history every six hours, which
 #: changes only how soon after a deadline its pay or appeal is settled.
 SWEEP_EVERY = timedelta(hours=6)
+COMMIT_EVERY = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -368,6 +374,11 @@ class History:
 
     # --- the people who run it, and the background sweeps ---------------------------------
 
+    def checkpoints(self) -> Process:
+        while True:
+            self.db.commit()
+            yield COMMIT_EVERY
+
     def sweeps(self) -> Process:
         """What the server's background jobs do (pay.jobs, dueprocess.jobs)."""
         settings = self.settings
@@ -540,6 +551,7 @@ def live(
     first = datetime.combine(clock.now.date(), time(0), tzinfo=UTC)
     end = first + timedelta(days=scale.days)
     scheduler = Scheduler(clock)
+    scheduler.start(clock.now, history.checkpoints())
     scheduler.start(clock.now, history.sweeps())
     away = range(round(scale.days * 0.63), round(scale.days * 0.93))
     scheduler.start(first + timedelta(hours=9), history.operator_days(away))
