@@ -140,7 +140,7 @@ def card_body(dataset: trl.Dataset, split: Split | None) -> list[str]:
         f"- Dataset type: {kind.title}, in TRL's conversational form; read by {kind.trainers}.",
         f"- Answers: {dataset.provenance.kind}, {dataset.provenance.summary}.",
         f"- Questions: {', '.join(q.name for q in dataset.questions) or 'none'}.",
-        f"- Rules: {KIND_RULES[kind.name]}",
+        f"- Rules: {kind.rules}",
     ]
     if split is not None:
         lines.append(
@@ -162,43 +162,29 @@ def card_body(dataset: trl.Dataset, split: Split | None) -> list[str]:
     return lines
 
 
-KIND_RULES = {
-    "sft": "the prompt, then the rewritten response or the written reply as the last "
-    "assistant turn.",
-    "preference": "a pairwise pick of a or b is one pair, a ranking every pair of candidates "
-    "in different tiers (ties give none); margin is 0 to 1: a worker's strength / "
-    "strength_levels (1 without strength), the consensus's vote lead (votes for chosen - "
-    "votes for rejected) / annotators, a ranking pair's tier distance / (tiers - 1).",
-    "kto": "a pairwise pick is desirable and the other not (both_bad: neither desirable, "
-    "tie: no row); a ranking's best tier is desirable and its worst not.",
-    "rubric": "one column per criterion (null for n/a), beside it its justification (per "
-    "annotation) or the consensus's confidence (aggregated).",
-}
-
-
 def _describe(kind: trl.DatasetKind, container: str) -> str:
-    return f"{kind.title} for TRL, {container}"
+    return f"{kind.title}, {container}"
 
 
 @register
 class SftJsonl(JsonlDataset):
     name = "sft"
     kind = trl.SFT
-    description = _describe(kind, "JSON Lines (messages: prompt and written or rewritten reply)")
+    description = _describe(kind, "JSON Lines for TRL's SFTTrainer")
 
 
 @register
 class PreferenceJsonl(JsonlDataset):
     name = "preference"
     kind = trl.PREFERENCE
-    description = _describe(kind, "JSON Lines (pairwise picks and ranking pairs with margin)")
+    description = _describe(kind, "JSON Lines for TRL's DPOTrainer and RewardTrainer")
 
 
 @register
 class KtoJsonl(JsonlDataset):
     name = "kto"
     kind = trl.KTO
-    description = _describe(kind, "JSON Lines (KTO)")
+    description = _describe(kind, "JSON Lines for TRL's KTOTrainer")
 
 
 @register

@@ -329,6 +329,8 @@ class DatasetKind:
     columns: ClassVar[tuple[Column, ...]]
     trainers: ClassVar[str]
     """Which TRL trainers read it, for the card."""
+    rules: ClassVar[str]
+    """How answers become rows, for the card (the module docstring says why)."""
 
     def prepare(self, project: ExportProject) -> None:
         """Refuses, before streaming, a project whose columns would clash."""
@@ -346,6 +348,10 @@ class Sft(DatasetKind):
     question_types = frozenset({"rewrite", "text", CHAT})
     columns = (Column("messages", "messages"),)
     trainers = "`trl.SFTTrainer`"
+    rules = (
+        "the prompt, then the rewritten response, the written reply (on an item that awaits "
+        "the assistant's turn) or a chat's last reply as the last assistant turn."
+    )
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
         fields, settings = judgement.fields, judgement.question.settings
@@ -392,6 +398,13 @@ class Preference(DatasetKind):
         Column("rejected_id", "string"),
     )
     trainers = "`trl.DPOTrainer` and `trl.RewardTrainer` (which reads `margin`)"
+    rules = (
+        "a pairwise pick of a or b is one pair, a ranking (or a chat turn's) every pair of "
+        "candidates in different tiers (ties give none); margin is 0 to 1: a worker's "
+        "strength / strength_levels (1 without strength), the consensus's vote lead (votes "
+        "for chosen - votes for rejected) / annotators, a ranking pair's tier distance / "
+        "(tiers - 1)."
+    )
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
         if judgement.question.type == CHAT:
@@ -433,6 +446,10 @@ class Kto(DatasetKind):
         Column("completion_id", "string"),
     )
     trainers = "`trl.KTOTrainer`"
+    rules = (
+        "a pairwise pick is desirable and the other not (both_bad: neither desirable, tie: no "
+        "row); a ranking's (or a chat turn's) best tier is desirable and its worst not."
+    )
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
         if judgement.question.type == CHAT:
@@ -514,6 +531,10 @@ class RubricScores(DatasetKind):
     question_types = frozenset({"rubric"})
     columns = (Column("prompt", "messages"), Column("completion", "reply"))
     trainers = "reward modelling and evaluation (no TRL trainer reads rubric scores as such)"
+    rules = (
+        "one column per criterion (null for n/a), beside it its justification (per "
+        "annotation) or the consensus's confidence (aggregated)."
+    )
 
     def prepare(self, project: ExportProject) -> None:
         own = [*self.columns, *ITEM_COLUMNS, *PER_ANNOTATION.columns, *CONSENSUS.columns]
