@@ -111,22 +111,23 @@ def test_a_failed_stream_keeps_what_came_and_says_why(
     assert [c.error_code for c in calls(database, endpoint["id"])] == ["broken_stream"]
 
 
-def test_four_candidates_from_two_endpoints_take_about_the_time_of_one(
+def test_four_candidates_from_two_endpoints_run_at_once(
     factory: Factory, standin: StandIn, database: Database
 ) -> None:
+    """In parallel, not one after another: each endpoint sees both of its candidates in
+    flight together (the stand-in counts them). How long that takes is bench_llm's figure,
+    not a timed test's."""
     owner, org_id = factory.owner()
     project = factory.project(owner, org_id)
-    first = register(owner, org_id, standin, model=unique_model("ttft=300", "tokens=4"))
-    second = register(owner, org_id, standin, model=unique_model("ttft=300", "tokens=4"))
+    models = [unique_model("ttft=300", "tokens=4") for _ in range(2)]
+    first, second = (register(owner, org_id, standin, model=model) for model in models)
     with database.session(write=False) as db:
         configs = service.organization_configs(
             db, org_id, [first["id"], first["id"], second["id"], second["id"]]
         )
-    _candidates(database, [Candidate(configs[0])])  # connections and clients warmed
-    _events, one = _candidates(database, [Candidate(configs[0])])
     wanted = [Candidate(c, SamplingParams(seed=i)) for i, c in enumerate(configs)]
-    events, four = _candidates(database, wanted, project_id=project["id"])
-    assert four <= 1.5 * one, (four, one)
+    events, _took = _candidates(database, wanted, project_id=project["id"])
+    assert [standin.stats(model) for model in models] == [{"requests": 2, "max_in_flight": 2}] * 2
     results = {e.index: e.event for e in events if isinstance(e.event, CallResult)}
     assert sorted(results) == [0, 1, 2, 3]
     assert all(r.ok for r in results.values())
