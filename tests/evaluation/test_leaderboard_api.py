@@ -184,3 +184,18 @@ def test_votes_weigh_by_gold_accuracy_where_the_project_has_gold(factory: Factor
     assert [s["model"] for s in weighted["standings"]] == ["m1", "m2"]
     assert weighted["standings"][0]["score"] > weighted["standings"][1]["score"] + 50
     assert weighted["standings"][0]["wins"] == 3  # votes are counted, weights only fitted
+
+
+def test_an_undefeated_model_is_finite_and_the_answer_says_the_prior_decides(
+    factory: Factory,
+) -> None:
+    items = _items()[:1]
+    built = build_project(factory, QUESTIONS, items, overlap=2)
+    for _ in range(2):
+        work(built, factory.worker(), {"battle-0": {"better": {"choice": "a"}}})
+    body = _board(built, bootstrap=20)
+    assert body["has_mle"] is False and body["votes"] == 2
+    top, second = body["standings"]
+    assert top["model"] == "m1" and 1000 < top["score"] < 1000 + 400 * 10
+    assert (second["model"], second["losses"]) == ("m2", 2)
+    assert top["rank_best"] == 1 and body["robustness"][0]["votes_to_change"] == 2
