@@ -332,6 +332,21 @@ def test_export_form_leaves_empty_fields_out_and_redirects_to_the_download(
     )
 
 
+def test_export_form_takes_the_split_a_training_dataset_needs(factory: Factory) -> None:
+    """The page checks a split as the chosen format does: train/test for the Parquet
+    datasets, where an image export would ask for val."""
+    owner, org_id = factory.owner()
+    pairwise = [{"name": "better", "type": "pairwise", "settings": {"field": "responses"}}]
+    project = factory.project(owner, org_id, questions=pairwise)
+    sign_in(factory.client, owner.email)
+    form = {"format": "preference-parquet", "split": "train:0.9,test:0.1", "seed": "3"}
+    response = factory.client.get(
+        f"/projects/{project['id']}/export/download", params=form, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    assert "split=train%3A0.9%2Ctest%3A0.1" in response.headers["location"]
+
+
 @pytest.mark.parametrize(
     ("form", "field", "needle"),
     [

@@ -98,6 +98,7 @@ def _check_export(db: Session, database: Database, project: Project, asked: Expo
         split=asked.split or None,
         seed=int(asked.seed) if asked.seed else None,
         include_media=asked.include_media,
+        format=asked.format,
     )
     info = export_service.describe_project(db, project, options)
     if asked.aggregated:
