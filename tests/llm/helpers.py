@@ -1,7 +1,10 @@
 """Shared by the model endpoint tests: registering an endpoint on the stand-in, table
 snapshots to prove a refused request stored nothing, and the raw stored rows."""
 
-from typing import Any
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text
 
@@ -11,6 +14,8 @@ from fairlabel.llm.client import EndpointConfig
 from fairlabel.models import ModelCall, ModelEndpoint
 from tests.factories import Account
 from tests.llm.standin import StandIn, unique_model
+
+T = TypeVar("T")
 
 #: Long enough to show its last four characters, and easy to search for.
 API_KEY = "sk-fairlabel-test-9f8e7d6c5b4a"
@@ -65,3 +70,11 @@ def config(database: Database, endpoint_id: int) -> EndpointConfig:
     """What the platform calls the endpoint with, as the chat question type will load it."""
     with database.session(write=False) as db:
         return service.endpoint_config(db, service.get_endpoint(db, endpoint_id))
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The coroutine to its end on a fresh event loop in a thread of its own: the browser
+    tests' Playwright keeps an event loop running in the main thread for the whole session,
+    where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

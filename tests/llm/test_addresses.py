@@ -2,7 +2,6 @@
 loopback ones only where the operator allows them; checked at registration and again at
 every connection, against the addresses the name resolves to then."""
 
-import asyncio
 import ipaddress
 
 import pytest
@@ -11,7 +10,7 @@ from fairlabel.config import Settings
 from fairlabel.db import Database
 from fairlabel.llm.addresses import GuardedBackend, RefusedAddress, refusal
 from tests.factories import Factory
-from tests.llm.helpers import calls, register, state
+from tests.llm.helpers import calls, register, run_async, state
 from tests.llm.standin import StandIn, unique_model
 
 ALWAYS_REFUSED = [
@@ -148,4 +147,4 @@ def test_the_address_is_checked_again_when_connecting(
 def test_the_connection_guard_checks_the_address_it_opens(host: str) -> None:
     backend = GuardedBackend(allow_private=False)
     with pytest.raises(RefusedAddress):
-        asyncio.run(backend.connect_tcp(host, 80, timeout=2))
+        run_async(backend.connect_tcp(host, 80, timeout=2))

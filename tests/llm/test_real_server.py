@@ -3,7 +3,6 @@ hosted API), when one is named: FAIRLABEL_TEST_LLM_URL (its base URL, ending in 
 FAIRLABEL_TEST_LLM_MODEL (default: the first model the server lists) and
 FAIRLABEL_TEST_LLM_KEY (optional). Skipped otherwise: the other tests use the stand-in."""
 
-import asyncio
 import os
 
 import httpx
@@ -13,7 +12,7 @@ from fairlabel.db import Database
 from fairlabel.llm import generation
 from fairlabel.llm.client import CallResult, TextDelta
 from tests.factories import Factory
-from tests.llm.helpers import calls, config
+from tests.llm.helpers import calls, config, run_async
 
 URL = os.environ.get("FAIRLABEL_TEST_LLM_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="FAIRLABEL_TEST_LLM_URL names no real server")
@@ -54,7 +53,7 @@ def test_test_connection_and_a_streamed_completion(factory: Factory, database: D
         )
         return [event async for event in events]
 
-    *deltas, result = asyncio.run(stream())
+    *deltas, result = run_async(stream())
     assert isinstance(result, CallResult) and result.ok, result.error
     assert deltas and "".join(d.text for d in deltas if isinstance(d, TextDelta)) == result.text
     assert result.first_token_ms is not None and result.first_token_ms <= result.latency_ms

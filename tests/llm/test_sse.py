@@ -1,12 +1,12 @@
 """Reading a stream's server-sent events as the client does: data lines joined per event,
 other fields and comments skipped, `[DONE]` ending it, an error event refused."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from fairlabel.llm.client import MalformedStream, sse_data
+from tests.llm.helpers import run_async
 
 
 async def _lines(*lines: str) -> AsyncIterator[str]:
@@ -18,7 +18,7 @@ def _read(*lines: str) -> list[dict[str, object]]:
     async def read() -> list[dict[str, object]]:
         return [chunk async for chunk in sse_data(_lines(*lines))]
 
-    return asyncio.run(read())
+    return run_async(read())
 
 
 def test_events_fields_comments_and_done() -> None:

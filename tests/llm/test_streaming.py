@@ -2,7 +2,6 @@
 SDK over real HTTP) against the stand-in server: the deltas, the recorded figures, N
 candidates in about the time of one, the concurrency cap, and stopping mid-way."""
 
-import asyncio
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ from fairlabel.llm.generation import Candidate, CandidateEvent
 from fairlabel.llm.schemas import SamplingParams
 from fairlabel.models import CallStatus
 from tests.factories import Factory
-from tests.llm.helpers import calls, config, register
+from tests.llm.helpers import calls, config, register, run_async
 from tests.llm.standin import StandIn, prompt_tokens, reply_text, unique_model
 
 MESSAGES = [
@@ -28,14 +27,14 @@ async def _collect(stream: Any) -> list[Any]:
 
 
 def _chat(database: Database, endpoint: EndpointConfig, **options: Any) -> list[Any]:
-    return asyncio.run(_collect(generation.chat(database, endpoint, MESSAGES, **options)))
+    return run_async(_collect(generation.chat(database, endpoint, MESSAGES, **options)))
 
 
 def _candidates(
     database: Database, wanted: list[Candidate], **options: Any
 ) -> tuple[list[CandidateEvent], float]:
     started = time.perf_counter()
-    events = asyncio.run(_collect(generation.candidates(database, wanted, MESSAGES, **options)))
+    events = run_async(_collect(generation.candidates(database, wanted, MESSAGES, **options)))
     return events, time.perf_counter() - started
 
 
@@ -183,7 +182,7 @@ def test_leaving_early_stops_the_calls_and_records_them_stopped(
         return seen
 
     started = time.perf_counter()
-    seen = asyncio.run(first_words())
+    seen = run_async(first_words())
     assert time.perf_counter() - started < 2
     assert not any(isinstance(e.event, CallResult) for e in seen)
     recorded = calls(database, endpoint["id"])

@@ -1,13 +1,12 @@
 """A project's model usage and cost for the client: tokens times the prices each call was
 made at, per endpoint and per currency, from the recorded calls."""
 
-import asyncio
 from decimal import Decimal
 
 from fairlabel.db import Database
 from fairlabel.llm import generation
 from tests.factories import Factory
-from tests.llm.helpers import config, register
+from tests.llm.helpers import config, register, run_async
 from tests.llm.standin import StandIn, prompt_tokens, unique_model
 
 MESSAGES = [{"role": "user", "content": "one two three four five"}]
@@ -15,7 +14,7 @@ MESSAGES = [{"role": "user", "content": "one two three four five"}]
 
 def _complete(database: Database, endpoint_id: int, project_id: int | None) -> None:
     endpoint = config(database, endpoint_id)
-    asyncio.run(generation.complete(database, endpoint, MESSAGES, project_id=project_id))
+    run_async(generation.complete(database, endpoint, MESSAGES, project_id=project_id))
 
 
 def test_usage_and_cost_per_endpoint_and_currency(
