@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -23,6 +24,11 @@ from fairlabel.config import Settings
 from fairlabel.db import Database
 from tests.factories import Factory
 from tests.llm.standin import StandIn, running
+
+#: Property tests check behaviour, not speed: Hypothesis's per-example deadline (200 ms) is a
+#: timer, and on a loaded machine it failed correct code. Speed is for bench/.
+hypothesis_settings.register_profile("fairlabel", deadline=None)
+hypothesis_settings.load_profile("fairlabel")
 
 
 def _postgres_test_database(base_url: str) -> Iterator[str]:
