@@ -35,7 +35,7 @@ is the last turn's prompt and the reply the conversation went on with (the rewri
 the chosen candidate). Its consensus is the first worker's conversation (quality.kinds)."""
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -407,20 +407,32 @@ class Preference(DatasetKind):
     )
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
-        if judgement.question.type == CHAT:
-            return [
-                row
-                for prompt, replies, tiers in _chat_turns(judgement)
-                for row in _pair_rows(prompt, replies, ranking_pairs(tiers)) or []
-            ]
-        found = _compared(dataset, judgement)
-        if found is None:
-            return []
-        rows = _pair_rows(*found, pairs(judgement))
-        if rows is None:
-            dataset.skipped[NO_CANDIDATES] += 1
-            return []
-        return rows
+        return _comparison_rows(dataset, judgement, _pair_rows, ranking_pairs, pairs)
+
+
+def _comparison_rows(
+    dataset: Dataset,
+    judgement: Judgement,
+    build: Callable[[list[chat.Message], Replies, Any], list[Row] | None],
+    from_tiers: Callable[[Any], Any],
+    from_answer: Callable[[Judgement], Any],
+) -> list[Row]:
+    """Rows of a comparison: per chat turn from its tiers, otherwise from the answer over
+    the item's candidates (an answer naming a missing candidate is counted as skipped)."""
+    if judgement.question.type == CHAT:
+        return [
+            row
+            for prompt, replies, tiers in _chat_turns(judgement)
+            for row in build(prompt, replies, from_tiers(tiers)) or []
+        ]
+    found = _compared(dataset, judgement)
+    if found is None:
+        return []
+    rows = build(*found, from_answer(judgement))
+    if rows is None:
+        dataset.skipped[NO_CANDIDATES] += 1
+        return []
+    return rows
 
 
 def _pair_rows(prompt: list[chat.Message], replies: Replies, found: list[Pair]) -> list[Row] | None:
@@ -452,20 +464,7 @@ class Kto(DatasetKind):
     )
 
     def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
-        if judgement.question.type == CHAT:
-            return [
-                row
-                for prompt, replies, tiers in _chat_turns(judgement)
-                for row in _labelled_rows(prompt, replies, ends_labelled(tiers)) or []
-            ]
-        found = _compared(dataset, judgement)
-        if found is None:
-            return []
-        rows = _labelled_rows(*found, labelled(judgement))
-        if rows is None:
-            dataset.skipped[NO_CANDIDATES] += 1
-            return []
-        return rows
+        return _comparison_rows(dataset, judgement, _labelled_rows, ends_labelled, labelled)
 
 
 def _labelled_rows(
