@@ -222,7 +222,10 @@ export class ShapesWidget extends Widget<Shape[]> implements Revealable {
     annotator.on("createAnnotation", (a) => this.fromAnnotator(a, "created"));
     annotator.on("updateAnnotation", (a) => this.fromAnnotator(a, "updated"));
     annotator.on("deleteAnnotation", (a) => this.fromAnnotator(a, "deleted"));
-    annotator.on("selectionChanged", (selected) => {
+    // Annotorious reports selection changes a tick late, our own setSelected calls included:
+    // read the selection as it is now, so a late echo never undoes a keyboard pick made since.
+    annotator.on("selectionChanged", () => {
+      const selected = annotator.getSelected();
       this.picked = selected.length ? this.ids.indexOf(selected[0]!.id) : -1;
     });
     this.annotator = annotator;
