@@ -11,6 +11,14 @@ from fairlabel.models.dueprocess import (
     Sanction,
     SanctionKind,
 )
+from fairlabel.models.evaluation import (
+    Battle,
+    EvalModel,
+    EvalPrompt,
+    EvalResponse,
+    Evaluation,
+    ResponseStatus,
+)
 from fairlabel.models.governance import (
     Consultation,
     ConsultationTopic,
@@ -23,6 +31,7 @@ from fairlabel.models.governance import (
 from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.jobs import Job, JobStatus
 from fairlabel.models.llm import CallStatus, ChatTurn, ModelCall, ModelEndpoint
+from fairlabel.models.monitoring import MonitoringCount, MonitoringStream
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
     EntryKind,
@@ -42,6 +51,14 @@ from fairlabel.models.work import (
     GoldScore,
     Review,
     Verdict,
+)
+from fairlabel.models.webhooks import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookReceiver,
+    WebhookWatch,
 )
 from fairlabel.models.workforce import (
     Exposure,
@@ -63,14 +80,20 @@ __all__ = [
     "AssignmentStatus",
     "AuditEvent",
     "Base",
+    "Battle",
     "CallStatus",
     "ChatTurn",
     "Consensus",
     "Consultation",
     "ConsultationTopic",
     "Consultee",
+    "DeliveryStatus",
     "Draft",
     "EntryKind",
+    "EvalModel",
+    "EvalPrompt",
+    "EvalResponse",
+    "Evaluation",
     "ExchangeRate",
     "Exposure",
     "Feedback",
@@ -87,6 +110,8 @@ __all__ = [
     "Membership",
     "ModelCall",
     "ModelEndpoint",
+    "MonitoringCount",
+    "MonitoringStream",
     "Notice",
     "Organization",
     "PayFloor",
@@ -100,6 +125,7 @@ __all__ = [
     "QualificationTier",
     "Question",
     "RepresentativeKind",
+    "ResponseStatus",
     "Review",
     "RiskOptIn",
     "Sanction",
@@ -111,6 +137,11 @@ __all__ = [
     "User",
     "Verdict",
     "WebSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookReceiver",
+    "WebhookWatch",
     "WithheldGold",
     "Worker",
     "WorkerRepresentative",
