@@ -2,15 +2,17 @@
 
 The demo opens a month ago; then, day by day, a simulated workforce signs in, acknowledges
 new terms, labels (next task, the workspace's view, submit; now and then a task given back
-or left to expire with a draft), reviews with reasons citing the guidelines, redoes
-rejected work as paid rework or appeals it, rates projects and sends feedback; the operator
-hears appeals (except for a week away, when the deadline decides them for the workers) and
-answers feedback, the owner answers feedback on their projects, a terms change is put to
-the workers' association and announced with its notice, a project's end is announced, and
-the sweeps a server runs in the background approve pay past its review deadline, pay out
-on the schedule and settle overdue appeals. Every step is a service call at its moment on
-the clock (db.simulated_time): no row is written around the services, so every rule holds
-as it would in real time; the history ends at midnight UTC today.
+or left to expire with a draft), reviews with reasons citing the guidelines, redoes rejected
+work as paid rework or appeals it (the reviewers away for a few days at an offsite, so that
+the review deadline approves the pay of the work they did not get to), rates projects and
+sends feedback; the operator hears appeals (except for a week away, when the deadline
+decides them for the workers) and answers feedback, the owner answers feedback on their
+projects, a terms change is put to the workers' association and announced with its notice, a
+project's end is announced, and the sweeps a server runs in the background approve pay past
+its review deadline, pay out on the schedule and settle overdue appeals. Every step is a
+service call at its moment on the clock (db.simulated_time): no row is written around the
+services, so every rule holds as it would in real time; the history ends at midnight UTC
+today.
 
 The history commits every simulated hour, as the requests it stands for would: in one long
 transaction PostgreSQL walks every version of the rows it keeps updating (a project's
@@ -101,6 +103,9 @@ OPENING = time(7, 0)
 #: Reviewers review in every other session, the others label.
 REVIEW_EVERY = 2
 REVIEW_SECONDS = 25
+#: The reviewers' offsite: longer than the demo's review deadline (72 h), so some sampled
+#: work is always approved by the deadline, whatever the review sampling's hash picked.
+OFFSITE_DAYS = 4
 #: Items beyond what the history should use (a margin, and work left for a newcomer).
 MARGIN, SPARE = 1.3, 40
 #: The chance in a task of giving it back unanswered, or of leaving it with a draft.
@@ -201,12 +206,14 @@ class History:
 
     # --- a worker's session ---------------------------------------------------------------
 
-    def session(self, person: Person) -> Process:
-        """Sign in (new terms are acknowledged), answer rejections, then a stretch of work."""
+    def session(self, person: Person, *, offsite: bool = False) -> Process:
+        """Sign in (new terms are acknowledged), answer rejections, then a stretch of work;
+        reviewers at the offsite label instead of reviewing."""
         self._read_terms(person)
         rework = self._answer_rejections(person)
         number = self.sessions[person.id] = self.sessions[person.id] + 1
-        reviews = person.reviewer and not rework and number % REVIEW_EVERY == 0
+        reviewing = person.reviewer and not offsite
+        reviews = reviewing and not rework and number % REVIEW_EVERY == 0
         if reviews and (yield from self._reviewing(person)):
             return
         work = self.tickets if rework else self.work[person.project(number)]
@@ -554,6 +561,7 @@ def live(
     scheduler.start(clock.now, history.checkpoints())
     scheduler.start(clock.now, history.sweeps())
     away = range(round(scale.days * 0.63), round(scale.days * 0.93))
+    offsite = range(round(scale.days * 0.4), round(scale.days * 0.4) + OFFSITE_DAYS)
     scheduler.start(first + timedelta(hours=9), history.operator_days(away))
     scheduler.start(first + timedelta(hours=15), history.owner_days())
     consulted = first + timedelta(days=round(scale.days * 0.25), hours=10)
@@ -565,6 +573,7 @@ def live(
         for person in people:
             if midnight.weekday() in person.weekdays:
                 late = timedelta(minutes=rng.uniform(-60, 60))
-                scheduler.start(midnight + person.starts + late, history.session(person))
+                session = history.session(person, offsite=day in offsite)
+                scheduler.start(midnight + person.starts + late, session)
     scheduler.run(until=end)
     return history.tally
