@@ -61,7 +61,7 @@ def list_turns(
     assignment_id: int, question: str, principal: CurrentPrincipal, db: SessionDep
 ) -> list[TurnOut]:
     assignment = get_own_assignment(db, assignment_id, principal.id)
-    service.chat_question(db, assignment.project_id, question)
+    service.live_question(db, assignment.project_id, question)
     turns = service.stored_turns(db, assignment_id, question)
     return [TurnOut.model_validate(service.describe(t)) for t in turns]
 

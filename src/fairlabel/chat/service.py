@@ -1,7 +1,8 @@
-"""Chat turns: what a worker holding an assignment may generate next, the candidates streamed
-from the project's endpoints, the turn stored once every candidate is complete, and the
-submitted chat answer checked against the stored turns (fairlabel.questions.chat has the
-stored shape).
+"""Live generation for any question type that declares it (`QuestionType.live`: chat, and
+pairwise or ranking in live mode): what a worker holding an assignment may generate next,
+the candidates streamed from the project's endpoints, the turn stored once every candidate
+is complete, and the submitted answer checked against the stored turns by the question
+type's `resolve_live` (fairlabel.questions.chat has the chat turns' stored shape).
 
 Fair work: the worker's task time runs through the wait (the workspace's timer counts the
 visible page, and pay is bounded by how long the lease was held, which the wait is inside);
@@ -17,7 +18,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -29,9 +30,9 @@ from fairlabel.llm import generation
 from fairlabel.llm import service as llm_service
 from fairlabel.llm.client import CallResult, EndpointConfig, TextDelta
 from fairlabel.models import Assignment, AssignmentStatus, ChatTurn, Item, Project, Question
-from fairlabel.questions.base import fail
-from fairlabel.questions.chat import ChatQuestion, ChatSettings, message_text
-from fairlabel.questions.rewrite import word_diff
+from fairlabel.questions.base import LiveGeneration, fail
+from fairlabel.questions.chat import message_text
+from fairlabel.questions.registry import get_question_type
 from fairlabel.queue.service import ensure_active, get_own_assignment
 
 T = TypeVar("T")
@@ -70,18 +71,27 @@ class TurnPlan:
 # --- before the stream --------------------------------------------------------------------
 
 
-def chat_question(db: Session, project_id: int, name: str) -> ChatSettings:
+def live_question(db: Session, project_id: int, name: str) -> LiveGeneration:
+    """The live generation of the project's question `name`; a question that generates
+    nothing live (or none of that name) is not found."""
     question = db.scalar(
         select(Question).where(Question.project_id == project_id, Question.name == name)
     )
-    if question is None or question.type != ChatQuestion.name:
+    live = None if question is None else live_settings(question)
+    if live is None:
         raise NotFound(
-            "no such chat question in this project",
+            "no such live question in this project",
             field="question",
             value=name,
-            expected="the name of one of the project's chat questions",
+            expected="the name of one of the project's chat questions or live pairwise or"
+            " ranking questions",
         )
-    return cast(ChatSettings, ChatQuestion().parse_settings(question.settings, question=name))
+    return live
+
+
+def live_settings(question: QuestionLike) -> LiveGeneration | None:
+    kind = get_question_type(question.type)
+    return kind.live(kind.parse_settings(question.settings, question=question.name))
 
 
 def stored_turns(db: Session, assignment_id: int, question: str) -> list[ChatTurn]:
@@ -104,20 +114,22 @@ def plan_turn(
     turn up to the next one (an earlier one starts a new branch from there)."""
     assignment = get_own_assignment(db, assignment_id, worker_id)
     ensure_active(assignment, utcnow())
-    settings = chat_question(db, assignment.project_id, question)
+    live = live_question(db, assignment.project_id, question)
     turns = stored_turns(db, assignment_id, question)
-    if not 0 <= turn <= len(turns) or turn >= settings.max_turns:
-        last = min(len(turns), settings.max_turns - 1)
-        fail("turn", turn, f"a turn from 0 to {last} (max_turns is {settings.max_turns})")
+    if not 0 <= turn <= len(turns) or turn >= live.max_turns:
+        last = min(len(turns), live.max_turns - 1)
+        fail("turn", turn, f"a turn from 0 to {last} (max_turns is {live.max_turns})")
     if message is not None:
-        message = message_text(settings, message, "message")
+        if not live.worker_message:
+            fail("message", message, f"no message (the prompt is the item's {live.field!r})")
+        message = message_text(live.max_message_length, message, "message")
     if turn == 0:
-        prompt = _opening(settings, _item_fields(db, assignment.item_id), message, previous)
+        prompt = _opening(live, _item_fields(db, assignment.item_id), message, previous)
     else:
-        prompt = _continued(settings, turns[turn - 1], message, previous)
+        prompt = _continued(live, turns[turn - 1], message, previous)
     project = db.get(Project, assignment.project_id)
     assert project is not None  # an assignment's project is never deleted under it
-    configs = llm_service.organization_configs(db, project.organization_id, _endpoint_ids(settings))
+    configs = llm_service.organization_configs(db, project.organization_id, _endpoint_ids(live))
     return TurnPlan(
         assignment_id=assignment_id,
         project_id=assignment.project_id,
@@ -125,8 +137,8 @@ def plan_turn(
         turn=turn,
         user_message=message,
         prompt=prompt,
-        candidates=_candidates(settings, configs),
-        ids=settings.candidate_ids,
+        candidates=_candidates(live, configs),
+        ids=list(live.ids),
     )
 
 
@@ -137,28 +149,37 @@ def _item_fields(db: Session, item_id: int) -> Mapping[str, Any]:
 
 
 def _opening(
-    settings: ChatSettings,
+    live: LiveGeneration,
     fields: Mapping[str, Any],
     message: str | None,
     previous: Mapping[str, Any] | None,
 ) -> list[dict[str, str]]:
-    """The first turn's prompt: the item's messages, then the worker's, if any."""
+    """The first turn's prompt: the item's messages (or text), then the worker's, if any."""
     if previous is not None:
         fail("previous", previous, "nothing for turn 0 (no reply to continue from)")
-    start = _item_messages(fields, settings.field)
+    start = _item_messages(fields, live.field)
     if message is not None:
         return [*start, {"role": "user", "content": message}]
     if not start or start[-1]["role"] != "user":
+        if not live.worker_message:
+            fail(
+                f"item.fields.{live.field}",
+                fields.get(live.field),
+                "the prompt: chat messages ending with a user turn, or a non-blank text",
+            )
         fail("message", None, "a message (the item's conversation does not end with a user turn)")
     return start
 
 
 def _item_messages(fields: Mapping[str, Any], name: str) -> list[dict[str, str]]:
+    """The item's conversation; a text field is one user message."""
     value = fields.get(name)
     if value is None:
         return []
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}] if value.strip() else []
     if not isinstance(value, list) or not all(_is_message(m) for m in value):
-        fail(f"item.fields.{name}", value, "chat messages ({role, content} each)")
+        fail(f"item.fields.{name}", value, "chat messages ({role, content} each) or a text")
     return [{"role": m["role"], "content": m["content"]} for m in value]
 
 
@@ -171,7 +192,7 @@ def _is_message(value: Any) -> bool:
 
 
 def _continued(
-    settings: ChatSettings,
+    live: LiveGeneration,
     before: ChatTurn,
     message: str | None,
     previous: Mapping[str, Any] | None,
@@ -181,7 +202,7 @@ def _continued(
         fail("message", None, "the worker's next message")
     if not isinstance(previous, Mapping):
         fail("previous", previous, "the reply the conversation continues from: {chosen, rewrite}")
-    reply = _reply(settings, before, previous.get("chosen"), previous.get("rewrite"), "previous")
+    reply = _reply(live, before, previous.get("chosen"), previous.get("rewrite"), "previous")
     return [
         *before.prompt,
         {"role": "assistant", "content": reply},
@@ -189,27 +210,27 @@ def _continued(
     ]
 
 
-def _reply(settings: ChatSettings, turn: ChatTurn, chosen: Any, rewrite: Any, path: str) -> str:
+def _reply(live: LiveGeneration, turn: ChatTurn, chosen: Any, rewrite: Any, path: str) -> str:
     texts = {c["id"]: c["text"] for c in turn.candidates}
     if chosen not in texts:
         fail(f"{path}.chosen", chosen, f"a candidate of turn {turn.turn}: {', '.join(texts)}")
     if rewrite is None:
         return texts[chosen]
-    if not settings.allow_rewrite:
+    if not live.allow_rewrite:
         fail(f"{path}.rewrite", rewrite, "no rewrite (the project does not allow rewriting)")
-    return message_text(settings, rewrite, f"{path}.rewrite")
+    return message_text(live.max_message_length, rewrite, f"{path}.rewrite")
 
 
-def _endpoint_ids(settings: ChatSettings) -> list[int]:
-    return [settings.endpoints[i % len(settings.endpoints)] for i in range(settings.candidates)]
+def _endpoint_ids(live: LiveGeneration) -> list[int]:
+    return [live.endpoints[i % len(live.endpoints)] for i in range(len(live.ids))]
 
 
 def _candidates(
-    settings: ChatSettings, configs: Sequence[EndpointConfig]
+    live: LiveGeneration, configs: Sequence[EndpointConfig]
 ) -> list[generation.Candidate]:
     """Each candidate's sampling: the question's overrides, a seed moved on by its index
     so that samples of one endpoint differ."""
-    base = settings.sampling_params
+    base = live.sampling
     wanted = []
     for index, config in enumerate(configs):
         sampling = base
@@ -425,17 +446,19 @@ def describe(turn: ChatTurn) -> dict[str, Any]:
 def resolve_answers(
     db: Session, assignment_id: int, questions: Sequence[QuestionLike], answers: dict[str, Any]
 ) -> dict[str, Any]:
-    """Each chat answer checked against the turns the platform generated, and completed
-    from them (prompts, candidates with model and sampling, rewrite diffs)."""
+    """Each answer to a live question checked against the turns the platform generated,
+    and completed from them by its question type (prompts, candidates with model and
+    sampling, rewrite diffs)."""
     for question in questions:
-        if question.type != ChatQuestion.name or question.name not in answers:
+        if question.name not in answers:
             continue
-        settings = cast(
-            ChatSettings, ChatQuestion().parse_settings(question.settings, question=question.name)
-        )
+        kind = get_question_type(question.type)
+        settings = kind.parse_settings(question.settings, question=question.name)
+        if kind.live(settings) is None:
+            continue
         turns = stored_turns(db, assignment_id, question.name)
         path = f"answers.{question.name}"
-        answers[question.name] = resolved(settings, turns, answers[question.name], path)
+        answers[question.name] = kind.resolve_live(settings, turns, answers[question.name], path)
     return answers
 
 
@@ -444,92 +467,18 @@ def waited_ms(answers: Mapping[str, Any]) -> int:
     (the page's timer stops while the tab is hidden, a model's wait is work all the same)."""
     return round(
         sum(
-            turn.get("wait_ms", 0)
+            record.get("wait_ms", 0)
             for answer in answers.values()
-            if isinstance(answer, dict) and isinstance(answer.get("turns"), list)
-            for turn in answer["turns"]
-            if isinstance(turn, dict) and "prompt" in turn
+            for record in generated_records(answer)
         )
     )
 
 
-def resolved(
-    settings: ChatSettings, turns: Sequence[ChatTurn], answer: dict[str, Any], path: str
-) -> dict[str, Any]:
-    given = answer["turns"]
-    if len(given) != len(turns):
-        fail(
-            f"{path}.turns",
-            len(given),
-            f"an answer for each of the {len(turns)} turns generated",
-        )
-    out = []
-    for index, (turn, stored) in enumerate(zip(given, turns, strict=True)):
-        out.append(_resolved_turn(settings, turn, stored, f"{path}.turns[{index}]"))
-        if index + 1 < len(turns):
-            _continues(turns[index + 1], stored, out[-1]["reply"], f"{path}.turns[{index}]")
-    return {"turns": out}
-
-
-def _resolved_turn(
-    settings: ChatSettings, turn: dict[str, Any], stored: ChatTurn, path: str
-) -> dict[str, Any]:
-    texts = {c["id"]: c["text"] for c in stored.candidates}
-    for k, shown in enumerate(turn["candidates"]):
-        if texts.get(shown["id"]) != shown["text"]:
-            fail(
-                f"{path}.candidates[{k}]",
-                shown["id"],
-                f"a candidate the platform generated for turn {stored.turn}, with its text"
-                f" ({', '.join(texts)})",
-            )
-    ranking = _checked_ranking(turn["ranking"], turn["picked"], list(texts), stored.turn, path)
-    rewrite = turn["rewrite"]
-    chosen_text = texts[turn["chosen"]]
-    return {
-        "turn": stored.turn,
-        "prompt": stored.prompt,
-        "user": stored.user_message,
-        "candidates": stored.candidates,
-        "ranking": ranking,
-        "picked": turn["picked"],
-        "chosen": turn["chosen"],
-        "rewrite": None
-        if rewrite is None
-        else {"text": rewrite, "diff": word_diff(chosen_text, rewrite)},
-        "reply": chosen_text if rewrite is None else rewrite,
-        "wait_ms": round(stored.wait_ms, 1),
-    }
-
-
-def _checked_ranking(
-    ranking: list[list[str]], picked: bool, ids: list[str], turn: int, path: str
-) -> list[list[str]]:
-    for g, group in enumerate(ranking):
-        for k, cid in enumerate(group):
-            if cid not in ids:
-                where = f"{path}.pick" if picked else f"{path}.ranking[{g}][{k}]"
-                fail(where, cid, f"a candidate of turn {turn}: {', '.join(ids)}")
-    if picked:
-        rest = [cid for cid in ids if cid != ranking[0][0]]
-        return [ranking[0], rest] if rest else ranking
-    ranked = {cid for group in ranking for cid in group}
-    missing = [cid for cid in ids if cid not in ranked]
-    if missing:
-        fail(
-            f"{path}.ranking",
-            ranking,
-            f"every candidate of turn {turn} ranked (missing: {', '.join(missing)})",
-        )
-    return ranking
-
-
-def _continues(following: ChatTurn, turn: ChatTurn, reply: str, path: str) -> None:
-    """The next turn was generated from this turn's chosen or rewritten reply."""
-    sent = following.prompt[len(turn.prompt) : len(turn.prompt) + 1]
-    if sent != [{"role": "assistant", "content": reply}]:
-        fail(
-            f"{path}.chosen",
-            reply[:80],
-            f"the reply turn {following.turn} continued from (its chosen or rewritten text)",
-        )
+def generated_records(answer: Any) -> list[dict[str, Any]]:
+    """The generated turns a stored answer records: a chat answer's `turns`, a live pairwise
+    or ranking answer's one turn under `live`."""
+    if not isinstance(answer, dict):
+        return []
+    turns, live = answer.get("turns"), answer.get("live")
+    records = turns if isinstance(turns, list) else [live] if isinstance(live, dict) else []
+    return [r for r in records if isinstance(r, dict) and "prompt" in r]

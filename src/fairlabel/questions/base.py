@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar, Generic, Literal, NoReturn, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, NoReturn, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fairlabel.errors import ValidationFailed
+from fairlabel.llm.schemas import SamplingParams
 
 AnswerKind = Literal[
     "categorical",
@@ -30,6 +32,7 @@ AnswerKind = Literal[
     "rubric",
     "rewrite",
     "chat",
+    "prompt",
 ]
 
 #: Slack for float rounding when a shape touches the image edge (x + width == W).
@@ -167,6 +170,44 @@ def _loc_path(loc: Iterable[str | int]) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
 
 
+# --- live generation --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveGeneration:
+    """What a question asks of the project's model endpoints while the worker answers:
+    fairlabel.chat streams the candidates, stores each turn, and the submitted answer is
+    checked against the stored turns (`QuestionType.resolve_live`), so no candidate is forged."""
+
+    endpoints: tuple[int, ...]
+    """Candidate i comes from endpoint i mod len(endpoints)."""
+    ids: tuple[str, ...]
+    """One id per candidate, as the answer names them."""
+    sampling: SamplingParams
+    """Overrides of the endpoints' own sampling; with a seed, candidate i gets seed + i."""
+    field: str
+    """The item field the prompt starts from: chat messages, or a text (one user turn)."""
+    max_turns: int = 1
+    worker_message: bool = False
+    """Whether the worker writes the user message (else the prompt is the item's alone)."""
+    max_message_length: int = 8000
+    allow_rewrite: bool = False
+
+
+class StoredTurn(Protocol):
+    """A generated turn as stored (fairlabel.models.ChatTurn), read by `resolve_live`."""
+
+    turn: int
+    user_message: str | None
+    prompt: list[dict[str, str]]
+    candidates: list[dict[str, Any]]
+    wait_ms: float
+
+
+def candidate_ids(count: int) -> tuple[str, ...]:
+    return tuple(f"c{i + 1}" for i in range(count))
+
+
 # --- the base class ---------------------------------------------------------------------
 
 
@@ -197,6 +238,21 @@ class QuestionType(ABC, Generic[S]):
     def score(self, settings: S, answer: Any, expected: Any) -> float:
         """How well a validated answer agrees with a known one, from 0 to 1: gold accuracy
         sums these, so partial credit (overlap, IoU, rank correlation) counts as a fraction."""
+
+    def live(self, settings: S) -> LiveGeneration | None:
+        """The generation these settings ask for while the worker answers; None: the
+        question's candidates, if any, are the item's own."""
+        return None
+
+    def resolve_live(self, settings: S, turns: Sequence[StoredTurn], answer: Any, path: str) -> Any:
+        """A validated answer to a live question, checked against the turns the platform
+        generated for this assignment and completed from them (prompt, candidates)."""
+        return answer
+
+    def content_risk(self, settings: S) -> str | None:
+        """Why a question with these settings exposes workers to harmful content whatever its
+        items hold (its project must then declare a content risk), or None."""
+        return None
 
     def __repr__(self) -> str:
         return f"<question type {self.name!r}>"

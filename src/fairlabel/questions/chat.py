@@ -29,22 +29,27 @@ SFT rows the last prompt plus the last reply; each turn's `reply` is the branch 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
 from fairlabel.llm.schemas import SamplingParams
 from fairlabel.questions.base import (
+    LiveGeneration,
     QuestionSettings,
     QuestionType,
     RecordShape,
     SettingsError,
+    StoredTurn,
+    candidate_ids,
     expect_int,
     expect_list,
     expect_str,
     fail,
 )
 from fairlabel.questions.registry import register
+from fairlabel.questions.rewrite import word_diff
 
 _TURN = RecordShape(("turn",), ("ranking", "pick", "chosen", "rewrite", "candidates"))
 _CANDIDATE = RecordShape(("id", "text"))
@@ -82,10 +87,6 @@ class ChatSettings(QuestionSettings):
     def sampling_params(self) -> SamplingParams:
         return SamplingParams.model_validate(self.sampling)
 
-    @property
-    def candidate_ids(self) -> list[str]:
-        return [f"c{i + 1}" for i in range(self.candidates)]
-
 
 @register
 class ChatQuestion(QuestionType[ChatSettings]):
@@ -113,6 +114,41 @@ class ChatQuestion(QuestionType[ChatSettings]):
         mine = [t["ranking"] for t in answer["turns"]]
         theirs = [t["ranking"] for t in expected["turns"]]
         return 1.0 if mine == theirs else 0.0
+
+    def live(self, settings: ChatSettings) -> LiveGeneration:
+        return LiveGeneration(
+            endpoints=tuple(settings.endpoints),
+            ids=candidate_ids(settings.candidates),
+            sampling=settings.sampling_params,
+            field=settings.field,
+            max_turns=settings.max_turns,
+            worker_message=True,
+            max_message_length=settings.max_message_length,
+            allow_rewrite=settings.allow_rewrite,
+        )
+
+    def resolve_live(
+        self,
+        settings: ChatSettings,
+        turns: Sequence[StoredTurn],
+        answer: dict[str, Any],
+        path: str,
+    ) -> dict[str, Any]:
+        """Every answered turn is one the platform generated, each continuing from the
+        previous one's chosen or rewritten reply; the record completed from the turns."""
+        given = answer["turns"]
+        if len(given) != len(turns):
+            fail(
+                f"{path}.turns",
+                len(given),
+                f"an answer for each of the {len(turns)} turns generated",
+            )
+        out = []
+        for index, (turn, stored) in enumerate(zip(given, turns, strict=True)):
+            out.append(_resolved_turn(turn, stored, f"{path}.turns[{index}]"))
+            if index + 1 < len(turns):
+                _continues(turns[index + 1], stored, out[-1]["reply"], f"{path}.turns[{index}]")
+        return {"turns": out}
 
 
 def _turn(settings: ChatSettings, raw: Any, index: int, path: str) -> dict[str, Any]:
@@ -188,7 +224,7 @@ def _chosen(turn: dict[str, Any], ranking: list[list[str]], path: str) -> str:
 def _rewrite(settings: ChatSettings, value: Any, path: str) -> str:
     if not settings.allow_rewrite:
         fail(path, value, "no rewrite (the project does not allow rewriting replies)")
-    return message_text(settings, value, path)
+    return message_text(settings.max_message_length, value, path)
 
 
 def _shown(value: Any, path: str) -> dict[str, str]:
@@ -199,15 +235,86 @@ def _shown(value: Any, path: str) -> dict[str, str]:
     }
 
 
-def message_text(settings: ChatSettings, value: Any, path: str) -> str:
-    """A worker's message or rewrite: non-blank, at most max_message_length characters."""
+def message_text(limit: int, value: Any, path: str) -> str:
+    """A worker's message or rewrite: non-blank, at most `limit` (max_message_length)
+    characters."""
     text = expect_str(value, path)
     if not text.strip():
         fail(path, text, "a non-blank message")
-    if len(text) > settings.max_message_length:
-        fail(
-            path,
-            f"{len(text)} characters",
-            f"at most {settings.max_message_length} characters",
-        )
+    if len(text) > limit:
+        fail(path, f"{len(text)} characters", f"at most {limit} characters")
     return text
+
+
+# --- the answer against the stored turns ----------------------------------------------------
+
+
+def _resolved_turn(turn: dict[str, Any], stored: StoredTurn, path: str) -> dict[str, Any]:
+    texts = shown_candidates(turn["candidates"], stored, path)
+    ranking = _checked_ranking(turn["ranking"], turn["picked"], list(texts), stored.turn, path)
+    rewrite = turn["rewrite"]
+    chosen_text = texts[turn["chosen"]]
+    return {
+        "turn": stored.turn,
+        "prompt": stored.prompt,
+        "user": stored.user_message,
+        "candidates": stored.candidates,
+        "ranking": ranking,
+        "picked": turn["picked"],
+        "chosen": turn["chosen"],
+        "rewrite": None
+        if rewrite is None
+        else {"text": rewrite, "diff": word_diff(chosen_text, rewrite)},
+        "reply": chosen_text if rewrite is None else rewrite,
+        "wait_ms": round(stored.wait_ms, 1),
+    }
+
+
+def shown_candidates(
+    shown: Sequence[dict[str, str]], stored: StoredTurn, path: str
+) -> dict[str, str]:
+    """The stored candidates' texts by id, after checking that every candidate the page
+    says it showed is one of them, with its text (a worker cannot forge a candidate)."""
+    texts = {c["id"]: c["text"] for c in stored.candidates}
+    for k, candidate in enumerate(shown):
+        if texts.get(candidate["id"]) != candidate["text"]:
+            fail(
+                f"{path}.candidates[{k}]",
+                candidate["id"],
+                f"a candidate the platform generated for turn {stored.turn}, with its text"
+                f" ({', '.join(texts)})",
+            )
+    return texts
+
+
+def _checked_ranking(
+    ranking: list[list[str]], picked: bool, ids: list[str], turn: int, path: str
+) -> list[list[str]]:
+    for g, group in enumerate(ranking):
+        for k, cid in enumerate(group):
+            if cid not in ids:
+                where = f"{path}.pick" if picked else f"{path}.ranking[{g}][{k}]"
+                fail(where, cid, f"a candidate of turn {turn}: {', '.join(ids)}")
+    if picked:
+        rest = [cid for cid in ids if cid != ranking[0][0]]
+        return [ranking[0], rest] if rest else ranking
+    ranked = {cid for group in ranking for cid in group}
+    missing = [cid for cid in ids if cid not in ranked]
+    if missing:
+        fail(
+            f"{path}.ranking",
+            ranking,
+            f"every candidate of turn {turn} ranked (missing: {', '.join(missing)})",
+        )
+    return ranking
+
+
+def _continues(following: StoredTurn, turn: StoredTurn, reply: str, path: str) -> None:
+    """The next turn was generated from this turn's chosen or rewritten reply."""
+    sent = following.prompt[len(turn.prompt) : len(turn.prompt) + 1]
+    if sent != [{"role": "assistant", "content": reply}]:
+        fail(
+            f"{path}.chosen",
+            reply[:80],
+            f"the reply turn {following.turn} continued from (its chosen or rewritten text)",
+        )
