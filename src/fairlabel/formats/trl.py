@@ -28,6 +28,10 @@ formats.chat says; an answer whose item has none is skipped, and the Parquet car
   be unpacked first. n/a is null; beside each, its justification (per annotation) or the
   consensus's confidence in it (aggregated).
 
+A live pairwise or ranking answer (candidates generated for the worker, questions.base.
+LiveCandidates) gives the same rows, its prompt the messages sent to the models and its
+candidates the ones they generated, both stored in the answer.
+
 The `chat` question (questions.chat) feeds the same builders turn by turn, as they take
 plain messages: each turn's ranked candidates are pairs (margin by tier distance, as for a
 ranking) and KTO labels, with the messages sent to the models as their prompt; its SFT row
@@ -42,7 +46,8 @@ from typing import Any, ClassVar, Literal
 from fairlabel.errors import ValidationFailed
 from fairlabel.formats import chat
 from fairlabel.formats.base import ConsensusRecord, ExportProject, ExportQuestion, ExportRecord
-from fairlabel.questions.base import candidates
+from fairlabel.quality.kinds import pair_ids
+from fairlabel.questions.ranking import tiers_of
 from fairlabel.questions.registry import get_question_type
 from fairlabel.questions.rubric import NA
 
@@ -199,14 +204,12 @@ def pairs(judgement: Judgement) -> list[Pair]:
     """The ordered preference pairs of a pairwise or ranking answer, with their margins."""
     answer = judgement.answer
     if judgement.question.type == "ranking":
-        return ranking_pairs(answer)
+        return ranking_pairs(tiers_of(answer))
     choice = answer.get("choice")
-    if choice not in PAIR_SIDES:
+    ids = _pair_ids(judgement)
+    if choice not in PAIR_SIDES or ids is None:
         return []
-    try:
-        first, second = candidates(judgement.fields, judgement.question.settings.field)
-    except (ValidationFailed, ValueError):
-        return []
+    first, second = ids
     chosen, rejected = (first, second) if choice == "a" else (second, first)
     return [(chosen, rejected, pairwise_margin(answer, judgement.question.settings))]
 
@@ -238,11 +241,11 @@ def labelled(judgement: Judgement) -> list[tuple[str, bool]]:
     """KTO's (candidate, desirable) of a pairwise or ranking answer."""
     answer = judgement.answer
     if judgement.question.type == "ranking":
-        return ends_labelled(answer)
-    try:
-        first, second = candidates(judgement.fields, judgement.question.settings.field)
-    except (ValidationFailed, ValueError):
+        return ends_labelled(tiers_of(answer))
+    ids = _pair_ids(judgement)
+    if ids is None:
         return []
+    first, second = ids
     choice = answer.get("choice")
     if choice == "both_bad":
         return [(first, False), (second, False)]
@@ -250,6 +253,10 @@ def labelled(judgement: Judgement) -> list[tuple[str, bool]]:
         return []
     chosen, rejected = (first, second) if choice == "a" else (second, first)
     return [(chosen, True), (rejected, False)]
+
+
+def _pair_ids(judgement: Judgement) -> tuple[str, str] | None:
+    return pair_ids(judgement.fields, judgement.question.settings.field, judgement.answer)
 
 
 def ends_labelled(tiers: Sequence[Sequence[str]]) -> list[tuple[str, bool]]:
@@ -492,8 +499,7 @@ def _chat_turns(
     """Per turn of a chat answer: the messages sent to the models, each candidate as a reply,
     and the worker's ranking of them."""
     for turn in chat_turns(judgement.answer):
-        replies = {c["id"]: chat.assistant(c["text"]) for c in turn.get("candidates", [])}
-        yield list(turn["prompt"]), replies, turn.get("ranking") or []
+        yield list(turn["prompt"]), _replies(turn.get("candidates", [])), turn.get("ranking") or []
 
 
 Compared = tuple[list[chat.Message], Replies]
@@ -502,7 +508,11 @@ Compared = tuple[list[chat.Message], Replies]
 def _compared(dataset: Dataset, judgement: Judgement) -> Compared | None:
     """The prompt and each candidate as a reply, or None (counted) without them. The item's
     annotations follow each other, so the last item's are kept per question: its rows then
-    share their messages, which the Parquet writer converts once."""
+    share their messages, which the Parquet writer converts once. A live answer has its
+    own: the prompt sent to the models and the candidates they generated."""
+    live = judgement.answer.get("live") if isinstance(judgement.answer, dict) else None
+    if isinstance(live, dict):
+        return list(live["prompt"]), _replies(live["candidates"])
     kept = dataset.last_items.get(judgement.question.name)
     if kept is None or kept[0] is not judgement.fields:
         kept = (judgement.fields, _item_compared(judgement))
@@ -512,6 +522,11 @@ def _compared(dataset: Dataset, judgement: Judgement) -> Compared | None:
         dataset.skipped[found] += 1
         return None
     return found
+
+
+def _replies(generated: Iterable[Mapping[str, Any]]) -> Replies:
+    """Generated candidates (a chat turn's, a live answer's) as replies by id."""
+    return {c["id"]: chat.assistant(c["text"]) for c in generated}
 
 
 def _item_compared(judgement: Judgement) -> Compared | str:

@@ -31,7 +31,6 @@ from fairlabel.models.governance import (
 from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.jobs import Job, JobStatus
 from fairlabel.models.llm import CallStatus, ChatTurn, ModelCall, ModelEndpoint
-from fairlabel.models.monitoring import MonitoringCount, MonitoringStream
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
     EntryKind,
@@ -51,14 +50,6 @@ from fairlabel.models.work import (
     GoldScore,
     Review,
     Verdict,
-)
-from fairlabel.models.webhooks import (
-    DeliveryStatus,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookReceiver,
-    WebhookWatch,
 )
 from fairlabel.models.workforce import (
     Exposure,
@@ -87,7 +78,6 @@ __all__ = [
     "Consultation",
     "ConsultationTopic",
     "Consultee",
-    "DeliveryStatus",
     "Draft",
     "EntryKind",
     "EvalModel",
@@ -110,8 +100,6 @@ __all__ = [
     "Membership",
     "ModelCall",
     "ModelEndpoint",
-    "MonitoringCount",
-    "MonitoringStream",
     "Notice",
     "Organization",
     "PayFloor",
@@ -137,11 +125,6 @@ __all__ = [
     "User",
     "Verdict",
     "WebSession",
-    "WebhookAttempt",
-    "WebhookDelivery",
-    "WebhookEvent",
-    "WebhookReceiver",
-    "WebhookWatch",
     "WithheldGold",
     "Worker",
     "WorkerRepresentative",

@@ -30,6 +30,9 @@ Documented choices:
   that includes "tie" is a tie, one of "both_bad" with a side is "both_bad", one of a with b
   is a tie. The answer carries the tally (`votes`), which the aggregated export turns into
   the preference pair and its share (see exports.aggregated).
+- live ranking and pairwise (candidates generated for each worker, questions.base.
+  LiveCandidates): the first answer, as for chat, since no two workers judged the same
+  candidates; agreement is undefined, with that reason.
 - rubric: per criterion, n/a when more annotators said n/a than scored, else the lower median
   of the scores (ordinal scores have no mean, and the lower median stays on the scale);
   each criterion carries its confidence, the share of annotators within the question's
@@ -79,6 +82,10 @@ class Figure:
 
 
 NO_PAIRS = "no item has two annotations yet: agreement needs two annotators on one item"
+LIVE_CANDIDATES = (
+    "live candidates: each worker judged candidates generated for them, so workers'"
+    " answers are not about the same responses (the consensus is the first answer)"
+)
 NO_VARIATION = "every answer is the same value: alpha is undefined without variation"
 
 
@@ -432,6 +439,8 @@ class Ranking(Aggregator):
     methods = (incremental,)
 
     def consensus(self, settings: Any, answers: Answers) -> Any:
+        if settings.live is not None:
+            return answers[0][1]
         ids = sorted({c for _, answer in answers for tier in answer for c in tier})
         if len(ids) < 2:
             return [ids]
@@ -446,6 +455,8 @@ class Ranking(Aggregator):
         return list(tiers.values())
 
     def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        if settings.live is not None:
+            return [Figure("kendall_tau", None, LIVE_CANDIDATES)]
         taus = [_tau(a, b) for a, b in _pairs(by_item)]
         defined = [t for t in taus if t is not None]
         reason = NO_PAIRS if not taus else "every pair of rankings has a side with all tied"
@@ -467,6 +478,8 @@ class Pairwise(Aggregator):
     exported_figures = ("chosen", "rejected", "share")
 
     def consensus(self, settings: Any, answers: Answers) -> Any:
+        if settings.live is not None:
+            return answers[0][1]
         counted = Counter(answer["choice"] for _, answer in answers)
         votes = {outcome: counted[outcome] for outcome in PAIR_OUTCOMES}
         return {"choice": _pair_winner(votes), "strength": None, "votes": votes}
@@ -478,6 +491,8 @@ class Pairwise(Aggregator):
         return answer["choice"]
 
     def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        if settings.live is not None:
+            return [Figure("alpha_nominal", None, LIVE_CANDIDATES)]
         choices = _mapped(by_item, lambda answer: answer["choice"])
         codes = {c: k for k, c in enumerate(PAIR_OUTCOMES)}
         return [_alpha("alpha_nominal", _Coded.of(choices, codes), "nominal")]
@@ -487,7 +502,7 @@ class Pairwise(Aggregator):
         the consensus picked a side) and the share of annotators behind the consensus."""
         votes = answer.get("votes")
         share = votes[answer["choice"]] / sum(votes.values()) if votes else None
-        pair = _pair(fields, settings.field) if answer["choice"] in PAIR_SIDES else None
+        pair = pair_ids(fields, settings.field, answer) if answer["choice"] in PAIR_SIDES else None
         if pair is None:
             return {"chosen": None, "rejected": None, "share": share}
         chosen, rejected = pair if answer["choice"] == "a" else pair[::-1]
@@ -498,9 +513,11 @@ PAIR_SIDES = ("a", "b")
 PAIR_OUTCOMES = (*PAIR_SIDES, "tie", "both_bad")
 
 
-def _pair(fields: Mapping[str, Any], field: str) -> tuple[str, str] | None:
-    """The two candidate ids as the question names them; None where the item's candidates
-    were changed since (an export must not stop halfway over one item)."""
+def pair_ids(fields: Mapping[str, Any], field: str, answer: Any) -> tuple[str, str] | None:
+    """The two candidate ids as the question names them (a live answer's own); None where
+    the item's candidates were changed since (an export must not stop halfway over one item)."""
+    if "live" in answer:
+        return PAIR_SIDES
     try:
         first, second = candidates(fields, field)
     except (ValidationFailed, ValueError):
