@@ -30,6 +30,7 @@ from fairlabel.models.governance import (
 )
 from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.jobs import Job, JobStatus
+from fairlabel.models.judges import Judge, JudgeVerdict, VerdictStatus
 from fairlabel.models.llm import CallStatus, ChatTurn, ModelCall, ModelEndpoint
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
@@ -93,6 +94,8 @@ __all__ = [
     "Item",
     "Job",
     "JobStatus",
+    "Judge",
+    "JudgeVerdict",
     "LedgerBalance",
     "LedgerEntry",
     "Media",
@@ -124,6 +127,7 @@ __all__ = [
     "TermsVersion",
     "User",
     "Verdict",
+    "VerdictStatus",
     "WebSession",
     "WithheldGold",
     "Worker",
