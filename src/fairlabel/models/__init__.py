@@ -32,6 +32,7 @@ from fairlabel.models.items import Gold, Item, Media, Suggestion
 from fairlabel.models.jobs import Job, JobStatus
 from fairlabel.models.judges import Judge, JudgeVerdict, VerdictStatus
 from fairlabel.models.llm import CallStatus, ChatTurn, ModelCall, ModelEndpoint
+from fairlabel.models.monitoring import MonitoringCount, MonitoringStream
 from fairlabel.models.organizations import MemberRole, Membership, Organization
 from fairlabel.models.pay import (
     EntryKind,
@@ -42,6 +43,14 @@ from fairlabel.models.pay import (
     Payout,
 )
 from fairlabel.models.projects import GuidelineVersion, Project, ProjectStatus, Question
+from fairlabel.models.webhooks import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookReceiver,
+    WebhookWatch,
+)
 from fairlabel.models.work import (
     Annotation,
     Assignment,
@@ -79,6 +88,7 @@ __all__ = [
     "Consultation",
     "ConsultationTopic",
     "Consultee",
+    "DeliveryStatus",
     "Draft",
     "EntryKind",
     "EvalModel",
@@ -103,6 +113,8 @@ __all__ = [
     "Membership",
     "ModelCall",
     "ModelEndpoint",
+    "MonitoringCount",
+    "MonitoringStream",
     "Notice",
     "Organization",
     "PayFloor",
@@ -129,6 +141,11 @@ __all__ = [
     "Verdict",
     "VerdictStatus",
     "WebSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookReceiver",
+    "WebhookWatch",
     "WithheldGold",
     "Worker",
     "WorkerRepresentative",
