@@ -36,6 +36,7 @@ API_ROUTERS = (
     "fairlabel.gold.routes",
     "fairlabel.quality.routes",
     "fairlabel.evaluation.routes",
+    "fairlabel.evaluation.judge_routes",
     "fairlabel.wellness.routes",
     "fairlabel.reports.routes",
     "fairlabel.workforce.routes",

@@ -18,12 +18,16 @@ the seed. How it answers is set by the model name, so an endpoint row picks it:
     standin;truncate=3                   3 tokens, then the body ends with no finish_reason
     standin;error_event=3                3 tokens, then an SSE event carrying an error
     standin;nousage                      no token counts, even when asked for them
+    standin;judge=longer                 a judge's JSON verdict (see `judge_reply`): the
+                                         longer response wins (also judge=first, unsure,
+                                         prose, badverdict); a rubric prompt is scored
 
 Any other model name answers 404 as an unknown model. GET /standin/stats?model=... says
 how many requests a model name had and the most it held in flight at once (the tests check
 concurrency caps with it); GET /standin/first-token?model=... when its latest stream sent
 its first token (the chat bench times the relay to the browser with it); GET
-/standin/elapsed/{id} the server's own time for a response.
+/standin/elapsed/{id} the server's own time for a response; GET /standin/response-format?
+model=... the `response_format` its latest request asked for (structured output).
 
 Run: python -m tests.llm.standin [--port 0]; it prints "listening on PORT" when ready.
 """
@@ -33,6 +37,7 @@ import asyncio
 import hashlib
 import json
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -83,6 +88,7 @@ class Behaviour:
     truncate: int | None = None
     error_event: int | None = None
     usage: bool = True
+    judge: str | None = None
 
     @classmethod
     def parse(cls, model: str) -> "Behaviour | None":
@@ -107,6 +113,7 @@ class Behaviour:
             truncate=_int(values.get("truncate")),
             error_event=_int(values.get("error_event")),
             usage="nousage" not in values,
+            judge=values.get("judge"),
         )
 
 
@@ -158,6 +165,36 @@ def _pieces(tokens: list[str], stop: Sequence[str]) -> tuple[list[str], str]:
     return pieces, "length"
 
 
+def _between(text: str, tag: str) -> str | None:
+    match = re.search(rf"<{tag}>\n(.*?)\n</{tag}>", text, re.DOTALL)
+    return match.group(1) if match else None
+
+
+def judge_reply(prompt: str, mode: str) -> str:
+    """What a judge says to fairlabel's default templates, which put the responses between
+    <response_a>, <response_b> (pairwise) or <response> tags and list a rubric's criteria as
+    `- name (min to max)`. Pairwise: `longer` prefers the longer response (the same text
+    length: a tie) with confidence 0.9; `unsure` the same at confidence 0.3; `first` always
+    says a (position bias: the swapped order disagrees); `prose` answers in words, not JSON;
+    `badverdict` gives a verdict that is none of the choices. A rubric: every criterion
+    scored with the response's word count, kept inside the scale."""
+    response = _between(prompt, "response")
+    if response is not None:
+        words = len(response.split())
+        scores = {
+            name: max(int(low), min(int(high), words))
+            for name, low, high in re.findall(r"^- ([\w-]+) \((\d+) to (\d+)\)", prompt, re.M)
+        }
+        return json.dumps({"scores": scores, "confidence": 0.9, "reason": "counted words"})
+    if mode == "prose":
+        return "Response A is better, I think."
+    a, b = _between(prompt, "response_a") or "", _between(prompt, "response_b") or ""
+    verdict = "a" if len(a) > len(b) else "b" if len(b) > len(a) else "tie"
+    verdict = {"first": "a", "badverdict": "maybe"}.get(mode, verdict)
+    confidence = 0.3 if mode == "unsure" else 0.9
+    return json.dumps({"verdict": verdict, "confidence": confidence, "reason": "by length"})
+
+
 class Stats:
     """Requests per model name and the most in flight at once."""
 
@@ -169,6 +206,7 @@ class Stats:
         #: Wall-clock time (time.time()) of the latest stream's first token, per model name,
         #: so that a benchmark on the same machine can time its way to the client.
         self.first_token_at: dict[str, float] = {}
+        self.response_format: dict[str, Any] = {}
 
     def enter(self, model: str) -> int:
         self.requests[model] += 1
@@ -209,9 +247,12 @@ async def chat_completions(request: Request) -> Response:
         finally:
             stats.leave(model, response_id, started)
     messages = body.get("messages") or []
+    stats.response_format[model] = body.get("response_format")
     count = min(behaviour.tokens, int(body.get("max_tokens") or behaviour.tokens))
     stop = body.get("stop") or []
     pieces, finish = _pieces(reply_tokens(messages, body.get("seed"), count), _list(stop))
+    if behaviour.judge is not None:
+        pieces, finish = [judge_reply(prompt_text(messages), behaviour.judge)], "stop"
     usage = {
         "prompt_tokens": prompt_tokens(messages),
         "completion_tokens": len(pieces),
@@ -355,6 +396,11 @@ async def first_token(request: Request) -> Response:
     return JSONResponse({"first_token_at": stats.first_token_at.get(model)})
 
 
+async def response_format(request: Request) -> Response:
+    model = request.query_params.get("model", "")
+    return JSONResponse({"response_format": stats.response_format.get(model)})
+
+
 async def elapsed(request: Request) -> Response:
     found = stats.elapsed_ms.get(request.path_params["response_id"])
     if found is None:
@@ -368,6 +414,7 @@ app = Starlette(
         Route("/v1/models", list_models),
         Route("/standin/stats", model_stats),
         Route("/standin/first-token", first_token),
+        Route("/standin/response-format", response_format),
         Route("/standin/elapsed/{response_id}", elapsed),
     ]
 )
@@ -392,6 +439,11 @@ class StandIn:
         """When the latest stream for this model name sent its first token (time.time())."""
         response = httpx.get(f"{self.origin}/standin/first-token", params={"model": model})
         return float(response.json()["first_token_at"])
+
+    def response_format(self, model: str) -> Any:
+        """The `response_format` the latest request for this model name asked for."""
+        response = httpx.get(f"{self.origin}/standin/response-format", params={"model": model})
+        return response.json()["response_format"]
 
     def elapsed_ms(self, response_id: str) -> float:
         response = httpx.get(f"{self.origin}/standin/elapsed/{response_id}")

@@ -31,6 +31,9 @@ def leaderboard(
     weighting: Annotated[
         str, Query(description="auto (gold where the project has gold), gold or none")
     ] = "auto",
+    source: Annotated[
+        str, Query(description="human (workers' votes), judge (LLM judges') or all")
+    ] = "all",
 ) -> Leaderboard:
     """Davidson's Bradley-Terry with ties over the project's pairwise votes: scores on the Elo
     scale with 95% bootstrap intervals, rank intervals, the style-controlled score beside the
@@ -46,4 +49,5 @@ def leaderboard(
         rounds=bootstrap,
         seed=seed,
         weighting=weighting,
+        source=source,
     )

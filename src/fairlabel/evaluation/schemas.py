@@ -47,6 +47,13 @@ class Leaderboard(BaseModel):
     category: str | None
     categories: list[CategoryCount] = Field(description="categories with votes, any filter aside")
     votes: int = Field(description="votes fitted")
+    source: str = Field(default="all", description="human, judge (LLM judges) or all")
+    human_votes: int = Field(default=0, description="of the votes fitted, people's")
+    judge_votes: int = Field(
+        default=0,
+        description="of the votes fitted, LLM judges' (one per battle judged in both orders; "
+        "a tie where the orders disagree; weight 0.5 under gold weighting)",
+    )
     both_bad: int = Field(description="both-bad votes, counted as ties")
     skipped: dict[str, int] = Field(description="votes left out, by reason")
     has_mle: bool | None = Field(

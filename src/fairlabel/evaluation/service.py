@@ -19,14 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairlabel.errors import ValidationFailed
+from fairlabel.evaluation import agreement, schemas
 from fairlabel.evaluation import bradley_terry as bt
-from fairlabel.evaluation import schemas
 from fairlabel.formats.chat import candidate_texts
 from fairlabel.models import GoldScore, Item, Project
-from fairlabel.quality.service import QuestionContext, contexts, project_votes
+from fairlabel.quality.service import QuestionContext, contexts
 from fairlabel.questions.base import one_of
 
 WEIGHTINGS = ("auto", "gold", "none")
+SOURCES = ("human", "judge", "all")
 _OUTCOMES = {"a": bt.A_WINS, "b": bt.B_WINS, "tie": bt.TIE, "both_bad": bt.TIE}
 _TOP_PAIRS = 3
 
@@ -44,6 +45,10 @@ class _Votes:
     categories: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     both_bad: int = 0
+    judge: int = 0
+    items: list[int] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    """Each vote's item and category, for comparisons paired by prompt."""
 
 
 def leaderboard(
@@ -56,10 +61,19 @@ def leaderboard(
     rounds: int = 1000,
     seed: int = 0,
     weighting: str = "auto",
+    source: str = "all",
 ) -> schemas.Leaderboard:
     """Fit, bootstrap, rank intervals, robustness of the top pairs and the matrices; an
-    unknown question, category or weighting is a 422."""
+    unknown question, category, weighting or source is a 422. `source`: people's votes, LLM
+    judges' (fairlabel.evaluation.agreement), or both."""
     context = _pairwise_question(project, question)
+    if source not in SOURCES:
+        raise ValidationFailed(
+            f"unknown vote source {source!r}",
+            field="source",
+            value=source,
+            expected=one_of(SOURCES),
+        )
     if weighting not in WEIGHTINGS:
         raise ValidationFailed(
             f"unknown weighting {weighting!r}",
@@ -68,7 +82,7 @@ def leaderboard(
             expected=one_of(WEIGHTINGS),
         )
     weights = _gold_weights(db, project.id, context.name, weighting)
-    votes = _collect(db, project.id, context, category, weights)
+    votes = _collect(db, project, context, category, weights, source)
     if category is not None and category not in votes.categories:
         raise ValidationFailed(
             f"no votes in category {category!r}",
@@ -77,7 +91,9 @@ def leaderboard(
             expected=one_of(sorted(votes.categories), "a category of the project's items"),
         )
     used = "gold" if weights else "none"
-    return _board(project.id, context.name, category, votes, style_control, rounds, seed, used)
+    board = _board(project.id, context.name, category, votes, style_control, rounds, seed, used)
+    judged = {"source": source, "judge_votes": votes.judge}
+    return board.model_copy(update={**judged, "human_votes": board.votes - votes.judge})
 
 
 def _pairwise_question(project: Project, question: str | None) -> QuestionContext:
@@ -116,20 +132,21 @@ def _gold_weights(db: Session, project_id: int, question: str, weighting: str) -
 
 def _collect(
     db: Session,
-    project_id: int,
+    project: Project,
     context: QuestionContext,
     category: str | None,
     weights: dict[int, float],
+    source: str,
 ) -> _Votes:
     items = {
         row.id: (row.fields, row.meta)
         for row in db.execute(
-            select(Item.id, Item.fields, Item.meta).where(Item.project_id == project_id)
+            select(Item.id, Item.fields, Item.meta).where(Item.project_id == project.id)
         )
     }
     field_name: str = getattr(context.settings, "field", "responses")
     votes = _Votes()
-    for vote in project_votes(db, project_id):
+    for vote in agreement.votes_by_source(db, project, source):
         answer = vote.answers.get(context.name)
         if not isinstance(answer, dict) or answer.get("choice") not in _OUTCOMES:
             continue
@@ -147,6 +164,9 @@ def _collect(
         if category is not None and item_category != category:
             continue
         _add(votes, pair, answer["choice"], weights.get(vote.worker_id, 0.5) if weights else 1.0)
+        votes.judge += vote.worker_id < 0
+        votes.items.append(vote.item_id)
+        votes.labels.append(item_category)
         texts = candidate_texts(fields, field_name)
         votes.texts.append(None if texts is None else _two(list(texts.values())))
     return votes
@@ -176,11 +196,25 @@ def _two(texts: list[str]) -> tuple[str, str]:
 
 
 def _category(fields: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    return item_label(fields, meta, "category")
+
+
+def item_label(fields: dict[str, Any], meta: dict[str, Any], key: str) -> str | None:
+    """A non-blank string under `key` in the item's fields, else in its meta."""
     for source in (fields, meta):
-        value = source.get("category") if isinstance(source, dict) else None
+        value = source.get(key) if isinstance(source, dict) else None
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def pairwise_votes(
+    db: Session, project: Project, question: str | None, source: str
+) -> tuple[str, _Votes]:
+    """The question's name and the votes the leaderboard fits (unweighted), each with its
+    item and category."""
+    context = _pairwise_question(project, question)
+    return context.name, _collect(db, project, context, None, {}, source)
 
 
 def _board(

@@ -204,14 +204,16 @@ async def stream_chat(
     *,
     sampling: SamplingParams | None = None,
     record: Recorder | None = None,
+    response_format: Mapping[str, Any] | None = None,
 ) -> AsyncGenerator[Event]:
     """Stream one chat completion: TextDelta events, then one CallResult (also when the
     call failed: its `error` says why). `sampling` overrides the endpoint's defaults field
-    by field. `record` gets the result exactly once: right after the result is handed on
+    by field; `response_format` asks for structured output (a JSON schema) where the
+    server takes it. `record` gets the result exactly once: right after the result is handed on
     (so that the consumer does not wait on the write), or when the consumer stops early
     (status "stopped", which is how a stop-generation button ends a call)."""
     lane = _lane(config)
-    call = _Call(config, config.sampling.merged(sampling))
+    call = _Call(config, config.sampling.merged(sampling), response_format)
     completed = False
     try:
         async with lane.slots:
@@ -234,9 +236,17 @@ async def stream_chat(
 class _Call:
     """The state of one call while it streams, and the result it comes to."""
 
-    def __init__(self, config: EndpointConfig, params: SamplingParams) -> None:
+    def __init__(
+        self,
+        config: EndpointConfig,
+        params: SamplingParams,
+        response_format: Mapping[str, Any] | None = None,
+    ) -> None:
         self.config = config
         self.params = params
+        self.extra: dict[str, Any] = (
+            {} if response_format is None else {"response_format": response_format}
+        )
         self.started_at = utcnow()
         self.created = time.perf_counter()
         self.sent: float | None = None
@@ -265,6 +275,7 @@ class _Call:
                 stream=True,
                 stream_options={"include_usage": True},
                 **self.params.request_fields(),
+                **self.extra,
             )
             async with request as response:
                 self.streaming = True

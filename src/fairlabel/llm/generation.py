@@ -11,9 +11,10 @@ Load the configurations in a session that is closed before the calls start: no
 transaction (on SQLite, no write lock) should wait on a model."""
 
 import asyncio
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from typing import Any
 
 from fairlabel.db import Database
 from fairlabel.llm import usage
@@ -31,10 +32,14 @@ async def chat(
     sampling: SamplingParams | None = None,
     project_id: int | None = None,
     purpose: str = "generation",
+    response_format: Mapping[str, Any] | None = None,
 ) -> AsyncGenerator[Event]:
     """One streamed completion, recorded when it ends (also when stopped or failed)."""
     record = usage.recorder(database, project_id, purpose)
-    async with aclosing(stream_chat(endpoint, messages, sampling=sampling, record=record)) as s:
+    stream = stream_chat(
+        endpoint, messages, sampling=sampling, record=record, response_format=response_format
+    )
+    async with aclosing(stream) as s:
         async for event in s:
             yield event
 
@@ -107,10 +112,17 @@ async def complete(
     sampling: SamplingParams | None = None,
     project_id: int | None = None,
     purpose: str = "generation",
+    response_format: Mapping[str, Any] | None = None,
 ) -> CallResult:
     """The whole reply at once (its CallResult), for callers that do not stream."""
     events = chat(
-        database, endpoint, messages, sampling=sampling, project_id=project_id, purpose=purpose
+        database,
+        endpoint,
+        messages,
+        sampling=sampling,
+        project_id=project_id,
+        purpose=purpose,
+        response_format=response_format,
     )
     async with aclosing(events) as stream:
         async for event in stream:
