@@ -46,6 +46,7 @@ API_ROUTERS = (
     "fairlabel.jobs.routes",
     "fairlabel.llm.routes",
     "fairlabel.chat.routes",
+    "fairlabel.webhooks.routes",
 )
 
 
@@ -58,13 +59,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         from fairlabel.dueprocess import jobs
         from fairlabel.pay import jobs as pay_jobs
+        from fairlabel.webhooks.delivery import Dispatcher
+        from fairlabel.webhooks.watch import sweep
 
         sweeper = jobs.start(database, settings.due_process_sweep_seconds)
+        dispatcher = Dispatcher(database, sweep)
+        dispatcher.start()
         # Fails what a stopped server left running and resubmits what it left queued.
         await run_in_threadpool(runner.start)
         with pay_jobs.sweeper(database, settings):
             yield
         await run_in_threadpool(runner.stop)
+        await run_in_threadpool(dispatcher.stop)
         if sweeper is not None:
             sweeper.cancel()
         database.dispose()

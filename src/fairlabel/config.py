@@ -141,6 +141,27 @@ class Settings(BaseSettings):
         "(10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ...), checked when an endpoint is "
         "registered and again at each connection; link-local and metadata addresses never",
     )
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="how long a webhook receiver has to answer"
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=30, description="attempts at a webhook delivery before it fails"
+    )
+    webhook_retry_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="the wait before a webhook delivery's second attempt; each later wait "
+        "doubles, up to webhook_retry_max_seconds",
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=6 * 3600, gt=0, description="the longest wait between two webhook attempts"
+    )
+    webhook_watch_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="how often the projects of organizations with webhook receivers are "
+        "looked at for a finished project or a changed leaderboard order; 0: never",
+    )
 
     @field_validator("media_origins", mode="before")
     @classmethod

@@ -1,7 +1,7 @@
 """Engine and sessions. SQLite runs in WAL mode with foreign keys on; write transactions
 on SQLite start with BEGIN IMMEDIATE so that a read-then-write never fails mid-way."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -178,6 +179,11 @@ def settings_of(session: Session) -> Settings:
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def dialect_insert(db: Session) -> Callable[..., Any]:
+    """The INSERT of the session's dialect, which has ON CONFLICT (upserts, insert-if-absent)."""
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 class SimulatedClock:

@@ -27,6 +27,7 @@ from fairlabel.config import Settings
 from fairlabel.db import Database, utcnow
 from fairlabel.errors import FairlabelError
 from fairlabel.models import Job, JobStatus
+from fairlabel.webhooks import events as webhook_events
 
 log = logging.getLogger("fairlabel.jobs")
 
@@ -208,6 +209,16 @@ def run_job(database: Database, job_id: int) -> None:
         )
     if ended.rowcount != 1:
         log.warning("job %s was marked failed or deleted before it ended: outcome lost", job_id)
+        return
+    _announce(database, job_id, kind.title if kind is not None else kind_name)
+
+
+def _announce(database: Database, job_id: int, title: str) -> None:
+    """The job.finished webhook event; the job's outcome stands whatever becomes of it."""
+    try:
+        webhook_events.job_finished(database, job_id, title)
+    except Exception:
+        log.exception("could not record the webhook event of job %s", job_id)
 
 
 def _sentence(error: FairlabelError) -> str:

@@ -180,15 +180,23 @@ class _GuardedTransport(httpx2.AsyncHTTPTransport):
         )
 
 
-def _sdk_client(config: EndpointConfig) -> openai.AsyncOpenAI:
-    # No proxy from the environment (the guard must see the real destination), no
-    # redirects (a redirect is a second destination the endpoint's owner did not register).
-    http = httpx2.AsyncClient(
-        transport=_GuardedTransport(config.allow_private, config.max_concurrency),
+def guarded_http_client(
+    allow_private: bool, connections: int, timeout: float
+) -> httpx2.AsyncClient:
+    """An HTTP client for URLs that organizations give this server (model endpoints, webhook
+    receivers): each connection to a checked address, no proxy from the environment (the
+    guard must see the real destination), no redirects (a second destination nobody
+    registered)."""
+    return httpx2.AsyncClient(
+        transport=_GuardedTransport(allow_private, connections),
         follow_redirects=False,
         trust_env=False,
-        timeout=httpx2.Timeout(config.timeout_seconds),
+        timeout=httpx2.Timeout(timeout),
     )
+
+
+def _sdk_client(config: EndpointConfig) -> openai.AsyncOpenAI:
+    http = guarded_http_client(config.allow_private, config.max_concurrency, config.timeout_seconds)
     return openai.AsyncOpenAI(
         api_key=config.api_key or "none",
         base_url=config.base_url,
