@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from fairlabel import migrate, models
 from fairlabel.app import create_app
 from fairlabel.config import Settings
 from fairlabel.db import Database
+from fairlabel.demo.replay import install
 from tests.factories import Factory
 from tests.llm.standin import StandIn, running
 
@@ -72,7 +74,9 @@ def database(app: FastAPI) -> Database:
     return db
 
 
-DATABASE_FIXTURES = frozenset({"database", "app", "client", "factory", "live_server"})
+DATABASE_FIXTURES = frozenset(
+    {"database", "app", "client", "factory", "live_server", "demo_server"}
+)
 
 
 @pytest.fixture(autouse=True)
@@ -129,8 +133,19 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(app: FastAPI) -> Iterator[str]:
     """The same app behind a real uvicorn server on 127.0.0.1, for real HTTP and concurrency."""
+    with serving(app) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serving(app: FastAPI, lifespan: str = "auto") -> Iterator[str]:
+    """An app behind a real uvicorn server on 127.0.0.1 (its base URL) until the block ends;
+    `lifespan="off"` leaves its background sweepers and job runner unstarted."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -154,3 +169,13 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
     on 127.0.0.1, for every test that calls a model endpoint."""
     with running(tmp_path_factory.mktemp("standin") / "standin.log") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def demo_server(settings: Settings) -> Iterator[str]:
+    """The app as `fairlabel demo --serve` builds it (the site and the demo's replay model,
+    private addresses allowed as the demo sets them) on the test database, without the
+    sweepers and job runner that the tests' own app already runs."""
+    demo_settings = settings.model_copy(update={"llm_allow_private_endpoints": True})
+    with serving(install(create_app(demo_settings)), lifespan="off") as base_url:
+        yield base_url

@@ -34,7 +34,9 @@ from fairlabel import migrate
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
 from fairlabel.db import Database
+from fairlabel.demo.chat import replay_url
 from fairlabel.demo.history import DEFAULT_SCALE, FULL_SCALE
+from fairlabel.demo.replay import demo_settings
 from fairlabel.demo.seed import seed_demo
 from fairlabel.errors import FairlabelError, NotFound, ValidationFailed
 from fairlabel.exports import aggregated as aggregated_export
@@ -136,8 +138,12 @@ def serve(
 
     if upgrade:
         migrate.upgrade(Settings())
+    _serve("fairlabel.app:create_app", host, port, workers)
+
+
+def _serve(factory: str, host: str, port: int, workers: int) -> None:
     uvicorn.run(
-        "fairlabel.app:create_app",
+        factory,
         factory=True,
         host=host,
         port=port,
@@ -350,15 +356,17 @@ def demo(
     """Seed demo projects and users from generated data, then live the last 30 days through
     the services on a simulated clock: simulated workers label, review, appeal and are paid.
     Print the Fairwork score and the logins, and serve. Once seeded, it only prints the
-    logins: delete the data folder to start over."""
+    logins: delete the data folder to start over. The chat project's models are the demo
+    replay model served by this site (canned answers), or the OpenAI-compatible server at
+    FAIRLABEL_DEMO_LLM_URL (with FAIRLABEL_DEMO_LLM_MODEL and FAIRLABEL_DEMO_LLM_KEY)."""
 
-    settings = Settings()
+    settings = demo_settings()
     migrate.upgrade(settings)
     with database_session(settings) as db:
         scale = FULL_SCALE if simulate else DEFAULT_SCALE
         if workers is not None:
             scale = replace(scale, workers=workers)
-        logins = seed_demo(db, settings, history_scale=scale)
+        logins = seed_demo(db, settings, history_scale=scale, replay=replay_url(host, port))
     with database_session(settings) as db:
         console.print(_fairwork_title(fairwork.report(db, settings)))
     table = Table(title="demo logins")
@@ -369,7 +377,7 @@ def demo(
     console.print(table)
     if serve_after:
         console.print(f"serving on [bold]http://{host}:{port}[/bold] (Ctrl+C to stop)")
-        serve(host=host, port=port, workers=1, upgrade=False)
+        _serve("fairlabel.demo.replay:create_demo_app", host, port, workers=1)
 
 
 @app.command("import")

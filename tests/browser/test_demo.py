@@ -5,6 +5,7 @@ from typing import Any
 
 from fairlabel.config import Settings
 from fairlabel.db import Database
+from fairlabel.demo.chat import CHAT_PROJECT
 from fairlabel.demo.seed import DEMO_PASSWORD, DEMO_WORKERS, seed_demo
 from tests.browser.conftest import Session
 from tests.factories import Factory
@@ -25,7 +26,7 @@ def test_a_newcomer_labels_every_demo_project(
         seed_demo(db, settings, images=4, tickets=12, comparisons=4)
     operator = factory.user(operator=True)
     projects = {p["name"]: p["id"] for p in operator.get("/api/projects").json()}
-    assert set(projects) == set(KEYS)
+    assert set(projects) == set(KEYS) | {CHAT_PROJECT}  # the chat one: test_demo_chat.py
     page = session.page
     page.goto(f"{session.base_url}/login")
     page.fill("#email", DEMO_WORKERS[0][0])

@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from fairlabel.cli import app
 from fairlabel.config import Settings
+from fairlabel.demo.chat import CHAT_PROJECT
 from fairlabel.demo.history import DEFAULT_SCALE, items_needed
+from fairlabel.demo.replies import EXCHANGES
 from tests.factories import Factory
 
 runner = CliRunner()
@@ -161,13 +163,14 @@ def test_demo_seeds_once_and_prints_logins(factory: Factory) -> None:
     by_name = {p["name"]: p for p in projects}
     assert sorted(by_name) == [
         "Assistant replies: compare",
+        CHAT_PROJECT,
         "Safety reports: route to the right team",
         "Shapes: detect objects",
         "Support tickets: triage and entities",
     ]
     counts = [operator.get(f"/api/projects/{p['id']}/counts").json()["items"] for p in projects]
     needed = items_needed(replace(DEFAULT_SCALE, workers=8))
-    assert sorted(counts) == sorted([24, *needed.values()])
+    assert sorted(counts) == sorted([24, len(EXCHANGES), *needed.values()])
     tickets = by_name["Support tickets: triage and entities"]
     assert tickets["workflow"][0]["stage"] == "review"
     gold = operator.get(f"/api/projects/{tickets['id']}/gold").json()

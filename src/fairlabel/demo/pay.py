@@ -20,7 +20,12 @@ DEMO_PER_USD = {
     "VND": 25500, "ZAR": 18,
 }  # fmt: skip
 #: Each demo project's pay: label rate (cents per item), review rate, estimated seconds.
-DEMO_PAY = {"bbox": (45, 12, 90), "label": (30, 10, 60), "pairwise": (25, 10, 45)}
+DEMO_PAY = {
+    "bbox": (45, 12, 90),
+    "label": (30, 10, 60),
+    "pairwise": (25, 10, 45),
+    "chat": (160, 30, 300),
+}
 DEMO_BUDGET_MINOR = 50_000
 
 

@@ -21,7 +21,7 @@ class Exchange:
     issue: str
 
 
-_EXCHANGES = (
+EXCHANGES = (
     Exchange(
         "How long should I boil an egg for a soft yolk?",
         "About 6 minutes from the moment the egg goes into boiling water, then cool it in "
@@ -94,7 +94,7 @@ def generate_comparisons(n: int, seed: int) -> Iterator[Comparison]:
     """The same seed gives the same items; which side holds the good reply is random."""
     rng = random.Random(seed)
     for number in range(n):
-        exchange = _EXCHANGES[number % len(_EXCHANGES)]
+        exchange = EXCHANGES[number % len(EXCHANGES)]
         good_first = rng.random() < 0.5
         replies = [("a", exchange.good), ("b", exchange.flawed)]
         if not good_first:

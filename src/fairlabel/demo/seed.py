@@ -21,6 +21,7 @@ from fairlabel.assist import service as assist_service
 from fairlabel.auth import service as auth_service
 from fairlabel.config import Settings
 from fairlabel.db import SimulatedClock, simulated_time
+from fairlabel.demo import chat as demo_chat
 from fairlabel.demo import governance as demo_governance
 from fairlabel.demo import history
 from fairlabel.demo import pay as demo_pay
@@ -99,19 +100,27 @@ def seed_demo(
     comparisons: int = 40,
     seed: int = 7,
     history_scale: history.Scale | None = None,
+    chat_model: demo_chat.DemoModel | None = None,
+    replay: str = demo_chat.replay_url("127.0.0.1", 8000),
 ) -> list[DemoLogin]:
     """The demo as of now, or (with `history_scale`) as a month of simulated work left it;
-    the item counts are then those the history needs, leaving work for a newcomer."""
-    if org_service.organization_by_slug(db, DEMO_SLUG) is not None:
+    the item counts are then those the history needs, leaving work for a newcomer. The
+    chat project comes last (at the history's end), its replay endpoints at `replay`."""
+    existing = org_service.organization_by_slug(db, DEMO_SLUG)
+    if existing is not None:
+        demo_chat.repoint_replay(db, existing.id, replay)
         return demo_logins(db)
+    model = chat_model if chat_model is not None else demo_chat.DemoModel()
     if history_scale is None:
-        _seed(db, settings, Sizes(images, tickets, comparisons), seed)
+        seeded = _seed(db, settings, Sizes(images, tickets, comparisons), seed)
+        demo_chat.seed_chat(db, seeded.organization_id, seeded.owner, seeded.workers, model, replay)
         return demo_logins(db)
     clock = SimulatedClock(history.start_of(history_scale))
     with simulated_time(clock):
         sizes = Sizes(images, **history.items_needed(history_scale))
         seeded = _seed(db, settings, sizes, seed)
         history.live(db, settings, seeded, history_scale, clock, seed, DEMO_PASSWORD)
+        demo_chat.seed_chat(db, seeded.organization_id, seeded.owner, seeded.workers, model, replay)
     return demo_logins(db)
 
 
