@@ -46,6 +46,7 @@ API_ROUTERS = (
     "fairlabel.jobs.routes",
     "fairlabel.llm.routes",
     "fairlabel.chat.routes",
+    "fairlabel.prompts.routes",
     "fairlabel.webhooks.routes",
 )
 

@@ -22,6 +22,7 @@ from fairlabel.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
 from fairlabel.gold import service as gold
 from fairlabel.models import Annotation, AssignmentStatus, Draft, Item, User
 from fairlabel.pay import service as pay
+from fairlabel.prompts import service as prompts
 from fairlabel.quality import service as consensus
 from fairlabel.questions import QuestionSpec, validate_answers
 from fairlabel.queue.service import (
@@ -336,7 +337,9 @@ def _normalise(
     project (its guideline version in force is recorded, its workflow applied)."""
     project, questions = load_project_with_questions(db, answering.assignment.project_id)
     normalised = validate_answers(specs(questions), answers, answering.fields)
-    return chat.resolve_answers(db, answering.assignment.id, questions, normalised), project
+    assignment_id = answering.assignment.id
+    normalised = chat.resolve_answers(db, assignment_id, questions, normalised)
+    return prompts.resolve_answers(db, project.id, assignment_id, questions, normalised), project
 
 
 def specs(questions: list[QuestionRow]) -> list[QuestionSpec]:

@@ -33,7 +33,7 @@ from fairlabel.projects.schemas import (
     QuestionIn,
     ReviewSettings,
 )
-from fairlabel.questions import validate_question_definition
+from fairlabel.questions import get_question_type, validate_question_definition
 from fairlabel.questions.base import one_of
 from fairlabel.wellness import service as wellness
 
@@ -81,6 +81,7 @@ def create_project(db: Session, body: ProjectCreate, author: User) -> Project:
     apply_gold_settings(project, body)
     apply_consensus_settings(project, body)
     apply_content_risk_settings(db, project, body)
+    check_content_risk(project)
     apply_pay_settings(db, project, body)
     apply_eligibility(project, body)
     db.add(project)
@@ -115,6 +116,7 @@ def update_project(db: Session, project: Project, body: ProjectUpdate, author: U
     apply_review_settings(project, body)
     apply_gold_settings(project, body)
     apply_content_risk_settings(db, project, body)
+    check_content_risk(project)
     pay_changed = apply_pay_settings(db, project, body)
     apply_eligibility(project, body)
     if body.overlap is not None and body.overlap != project.overlap:
@@ -184,6 +186,23 @@ def apply_content_risk_settings(db: Session, project: Project, body: ContentRisk
     project.content_risks, project.exposure_caps = wellness.validated_settings(
         risks, caps, operator_cap
     )
+
+
+def check_content_risk(project: Project) -> None:
+    """A question whose very task is harmful content (a red-team prompt) needs the project to
+    declare a content risk, so that the opt-in, the warnings and the exposure caps apply."""
+    if project.content_risks:
+        return
+    for question in project.questions:
+        kind = get_question_type(question.type)
+        reason = kind.content_risk(kind.parse_settings(question.settings, question=question.name))
+        if reason is not None:
+            raise ValidationFailed(
+                f"question {question.name!r} needs the project to declare a content risk: {reason}",
+                field="content_risks",
+                value=list(project.content_risks or []),
+                expected="at least one content risk category (GET /api/content-risks lists them)",
+            )
 
 
 def apply_eligibility(project: Project, body: EligibilityFields) -> None:

@@ -627,6 +627,24 @@ class Chat(Aggregator):
         return [_mean_figure("turns_per_conversation", turns, "no annotations yet")]
 
 
+@register
+class Prompt(Chat):
+    """Each worker writes a prompt of their own, so the consensus is the first, as for chat;
+    the figures are what a client filters on: the share of near-duplicates and, in red-team
+    mode, of attempts that succeeded (questions.prompt)."""
+
+    kind = "prompt"
+
+    def figures(self, settings: Any, by_item: ByItem) -> list[Figure]:
+        answers = [answer for answers in by_item.values() for _, answer in answers]
+        duplicates = [float(bool(a.get("duplicate"))) for a in answers]
+        figures = [_mean_figure("near_duplicate_share", duplicates, "no annotations yet")]
+        if settings.red_team is not None:
+            succeeded = [float(a["succeeded"]) for a in answers]
+            figures.append(_mean_figure("red_team_success_rate", succeeded, "no annotations yet"))
+        return figures
+
+
 # --- shared -------------------------------------------------------------------------------
 
 

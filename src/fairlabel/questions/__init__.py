@@ -14,6 +14,7 @@ from fairlabel.questions import pairwise  # noqa: F401
 from fairlabel.questions import rubric  # noqa: F401
 from fairlabel.questions import rewrite  # noqa: F401
 from fairlabel.questions import chat  # noqa: F401
+from fairlabel.questions import prompt  # noqa: F401
 
 # isort: on
 from fairlabel.questions.base import AnswerKind, QuestionType

@@ -1,0 +1,1 @@
+"""Prompts written to a brief: their near-duplicates among the project's earlier prompts."""
