@@ -36,6 +36,7 @@ API_ROUTERS = (
     "fairlabel.gold.routes",
     "fairlabel.quality.routes",
     "fairlabel.evaluation.routes",
+    "fairlabel.evaluation.evaluation_routes",
     "fairlabel.evaluation.judge_routes",
     "fairlabel.wellness.routes",
     "fairlabel.reports.routes",
@@ -48,7 +49,6 @@ API_ROUTERS = (
     "fairlabel.chat.routes",
     "fairlabel.prompts.routes",
     "fairlabel.webhooks.routes",
-    "fairlabel.monitoring.routes",
 )
 
 

@@ -5,6 +5,8 @@ field (default `responses`) holds two objects, each with a string `model` and, f
 control, its text (`text`, `content` or `response`):
 `{"responses": [{"model": "m1", "text": "..."}, {"model": "m2", "text": "..."}]}`. Choice a
 is the first candidate. The category is the item's `fields.category`, else `meta.category`.
+A battle of an evaluation (evaluation.battles) names its models in the battles table
+instead, so that its item, which workers see, names none.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from fairlabel.errors import ValidationFailed
 from fairlabel.evaluation import agreement, schemas
 from fairlabel.evaluation import bradley_terry as bt
+from fairlabel.evaluation.battles import battle_sides
 from fairlabel.formats.chat import candidate_texts
 from fairlabel.models import GoldScore, Item, Project
 from fairlabel.quality.service import QuestionContext, contexts
@@ -145,13 +148,14 @@ def _collect(
         )
     }
     field_name: str = getattr(context.settings, "field", "responses")
+    sides = battle_sides(db, project.id)
     votes = _Votes()
     for vote in agreement.votes_by_source(db, project, source):
         answer = vote.answers.get(context.name)
         if not isinstance(answer, dict) or answer.get("choice") not in _OUTCOMES:
             continue
         fields, meta = items[vote.item_id]
-        pair = _models(fields, field_name)
+        pair = sides.get(vote.item_id) or _models(fields, field_name)
         if pair is None:
             votes.skipped["candidates_without_model"] += 1
             continue

@@ -32,7 +32,11 @@ from fairlabel.webhooks import events as webhook_events
 log = logging.getLogger("fairlabel.jobs")
 
 #: Modules whose import registers the product's job kinds: the one place to add a module.
-KIND_MODULES = ("fairlabel.quality.jobs", "fairlabel.evaluation.judges")
+KIND_MODULES = (
+    "fairlabel.quality.jobs",
+    "fairlabel.evaluation.generation",
+    "fairlabel.evaluation.judges",
+)
 #: A running job with no heartbeat for this many heartbeat periods was left by a dead server.
 STALE_HEARTBEATS = 6
 INTERRUPTED = "interrupted: the server stopped while it ran; start it again"
