@@ -49,6 +49,7 @@ API_ROUTERS = (
     "fairlabel.chat.routes",
     "fairlabel.prompts.routes",
     "fairlabel.webhooks.routes",
+    "fairlabel.monitoring.routes",
 )
 
 
