@@ -1,12 +1,20 @@
 """Pages for a client organization's members: projects, the project form, the dashboard
-and budget, import and export, gold and quality, and the organization's model endpoints.
-The form modules (builder, settings_form, criteria_lines) and the dashboard's queries
-(stats) serve these pages and hold no routes."""
+and budget, import and export, gold and quality, the leaderboard, and the organization's
+model endpoints. The form modules (builder, settings_form, criteria_lines) and the
+dashboard's queries (stats) serve these pages and hold no routes."""
 
 from fastapi import APIRouter
 
-from fairlabel.web.client import dashboard, gold, model_endpoints, projects, quality, transfer
+from fairlabel.web.client import (
+    dashboard,
+    gold,
+    leaderboard,
+    model_endpoints,
+    projects,
+    quality,
+    transfer,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (projects, dashboard, transfer, gold, quality, model_endpoints):
+for module in (projects, dashboard, transfer, gold, quality, leaderboard, model_endpoints):
     router.include_router(module.router)
