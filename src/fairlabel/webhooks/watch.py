@@ -73,7 +73,7 @@ def check(db: Session, project_id: int, types: set[str]) -> bool:
     project = db.get(Project, project_id)
     if project is None:
         return False
-    watch = db.get(WebhookWatch, project_id)
+    watch = db.get(WebhookWatch, project_id, with_for_update=True)  # one watcher at a time
     if watch is None:
         watch = WebhookWatch(project_id=project_id, last_annotation_id=0, last_job_id=0)
         db.add(watch)
