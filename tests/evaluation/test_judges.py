@@ -160,10 +160,17 @@ def test_a_project_with_no_battles_has_nothing_to_judge(factory: Factory, standi
         assert db.scalar(select(func.count()).select_from(Job)) == 0
 
 
-def test_unknown_judge_and_bad_status_filter(factory: Factory) -> None:
-    owner, _ = factory.owner()
-    assert owner.get("/api/judges/424242").json()["error"]["field"] == "judge_id"
-    assert owner.post("/api/judges/424242/runs").status_code == 404
+def test_unknown_judge_bad_status_and_bad_source(factory: Factory, standin: StandIn) -> None:
+    built = battles_project(factory)
+    assert built.owner.get("/api/judges/424242").json()["error"]["field"] == "judge_id"
+    assert built.owner.post("/api/judges/424242/runs").status_code == 404
+    made = judge(built, factory, standin)
+    bad = built.owner.get(f"/api/judges/{made['id']}/verdicts", params={"status": "great"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
+    board = built.owner.get(
+        f"/api/projects/{built.project_id}/leaderboard", params={"source": "robots"}
+    )
+    assert board.status_code == 422 and board.json()["error"]["field"] == "source"
 
 
 @pytest.mark.parametrize("mode", ["first"])

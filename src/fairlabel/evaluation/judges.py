@@ -20,6 +20,7 @@ from fairlabel.db import Database
 from fairlabel.errors import Conflict, NotFound, ValidationFailed
 from fairlabel.evaluation import agreement, verdicts
 from fairlabel.evaluation.judge_schemas import JudgeCreate, JudgeOut, VerdictOut
+from fairlabel.evaluation.service import typed_question
 from fairlabel.jobs import service as jobs_service
 from fairlabel.jobs.runner import Link, Progress, Runner, batch_transaction, register
 from fairlabel.llm import generation
@@ -27,7 +28,7 @@ from fairlabel.llm import service as llm_service
 from fairlabel.llm.client import CallResult, EndpointConfig
 from fairlabel.models import Item, Job, Project
 from fairlabel.models.judges import Judge, JudgeVerdict, VerdictStatus
-from fairlabel.quality.service import QuestionContext, contexts
+from fairlabel.quality.service import QuestionContext
 from fairlabel.questions.base import one_of
 
 KIND = "judge"
@@ -79,16 +80,9 @@ def create_judge(db: Session, project: Project, body: JudgeCreate, actor_id: int
 def judged_question(project: Project, question: str | None) -> QuestionContext:
     """The named question, which a judge must be able to answer; default: the first pairwise
     question, else the first rubric."""
-    found = [c for c in contexts(project, question) if c.type in TYPES]
-    if not found:
-        names = [q.name for q in project.questions if q.type in TYPES]
-        raise ValidationFailed(
-            "a judge answers a pairwise or rubric question",
-            field="question",
-            value=question,
-            expected=one_of(names, "a pairwise or rubric question (the project has none)"),
-        )
-    return sorted(found, key=lambda c: TYPES.index(c.type))[0] if question is None else found[0]
+    has_pairwise = any(q.type == "pairwise" for q in project.questions)
+    types = ("pairwise",) if question is None and has_pairwise else TYPES
+    return typed_question(project, question, types, "a judge")
 
 
 def list_judges(db: Session, project_id: int) -> list[Judge]:
@@ -296,14 +290,19 @@ def _prompts(
         return [
             (
                 swapped,
-                verdicts.pairwise_prompt(judge.template, judge.rubric, settings, pair, swapped),
+                verdicts.pairwise_prompt(
+                    judge.template, judge.rubric, settings, pair, swapped, fields.get("reference")
+                ),
             )
             for swapped in (False, True)
         ]
     scored = verdicts.rubric_inputs(fields)
     if scored is None:
         return None
-    return [(False, verdicts.rubric_prompt(judge.template, judge.rubric, settings, scored))]
+    text = verdicts.rubric_prompt(
+        judge.template, judge.rubric, settings, scored, fields.get("reference")
+    )
+    return [(False, text)]
 
 
 def summary(result: dict[str, Any]) -> str:

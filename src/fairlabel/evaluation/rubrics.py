@@ -12,13 +12,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fairlabel.errors import ValidationFailed
 from fairlabel.evaluation import agreement
 from fairlabel.evaluation import judge_schemas as schemas
-from fairlabel.evaluation.service import item_label
+from fairlabel.evaluation.service import item_label, typed_question
 from fairlabel.models import Item, Project
-from fairlabel.quality.service import QuestionContext, contexts
-from fairlabel.questions.base import one_of
 from fairlabel.questions.rubric import NA, score_of
 
 #: (model, criterion) -> item id -> its numeric scores, and the n/a count per key.
@@ -28,7 +25,7 @@ Scores = defaultdict[tuple[str, str], defaultdict[int, list[int]]]
 def report(
     db: Session, project: Project, question: str | None, source: str, rounds: int, seed: int
 ) -> schemas.RubricReport:
-    context = _rubric_question(project, question)
+    context = typed_question(project, question, ("rubric",), "a rubric report")
     models = {
         item_id: item_label(fields, meta, "model")
         for item_id, fields, meta in db.execute(
@@ -64,19 +61,6 @@ def report(
         skipped=dict(skipped),
         scores=[_score(k, scores[k], not_applicable[k], rounds, seed) for k in keys],
     )
-
-
-def _rubric_question(project: Project, question: str | None) -> QuestionContext:
-    found = [c for c in contexts(project, question) if c.type == "rubric"]
-    if not found:
-        names = [q.name for q in project.questions if q.type == "rubric"]
-        raise ValidationFailed(
-            "rubric scores need a rubric question",
-            field="question",
-            value=question,
-            expected=one_of(names, "a rubric question (the project has none)"),
-        )
-    return found[0]
 
 
 def _score(

@@ -100,14 +100,23 @@ def leaderboard(
 
 
 def _pairwise_question(project: Project, question: str | None) -> QuestionContext:
-    found = [c for c in contexts(project, question) if c.type == "pairwise"]
+    return typed_question(project, question, ("pairwise",), "a leaderboard")
+
+
+def typed_question(
+    project: Project, question: str | None, types: tuple[str, ...], needed_by: str
+) -> QuestionContext:
+    """The named question, or the project's first of these types; a 422 naming the
+    questions that would do when it has none or the named one is of another type."""
+    found = [c for c in contexts(project, question) if c.type in types]
     if not found:
-        names = [q.name for q in project.questions if q.type == "pairwise"]
+        names = [q.name for q in project.questions if q.type in types]
+        kinds = " or ".join(types)
         raise ValidationFailed(
-            "a leaderboard needs a pairwise question",
+            f"{needed_by} needs a {kinds} question",
             field="question",
             value=question,
-            expected=one_of(names, "a pairwise question (the project has none)"),
+            expected=one_of(names, f"a {kinds} question (the project has none)"),
         )
     return found[0]
 

@@ -28,7 +28,7 @@ $rubric
 <prompt>
 $prompt
 </prompt>
-
+$reference
 <response_a>
 $response_a
 </response_a>
@@ -50,7 +50,7 @@ $criteria
 <prompt>
 $prompt
 </prompt>
-
+$reference
 <response>
 $response
 </response>
@@ -129,11 +129,13 @@ def pairwise_prompt(
     settings: PairwiseSettings,
     inputs: tuple[str, tuple[str, str]],
     swapped: bool,
+    reference: Any = None,
 ) -> str:
     asked, (first, second) = inputs
     a, b = (second, first) if swapped else (first, second)
     return Template(template).safe_substitute(
         prompt=asked,
+        reference=_reference(reference),
         response_a=a,
         response_b=b,
         rubric=_guidance(rubric),
@@ -142,17 +144,30 @@ def pairwise_prompt(
 
 
 def rubric_prompt(
-    template: str, rubric: str, settings: RubricSettings, inputs: tuple[str, str]
+    template: str,
+    rubric: str,
+    settings: RubricSettings,
+    inputs: tuple[str, str],
+    reference: Any = None,
 ) -> str:
     asked, response = inputs
     allow_na = any(c.allow_na for c in settings.criteria)
     return Template(template).safe_substitute(
         prompt=asked,
+        reference=_reference(reference),
         response=response,
         rubric=_guidance(rubric),
         criteria="\n".join(_criterion_line(c) for c in settings.criteria),
         na=f', or "{NA}" where the criterion allows it' if allow_na else "",
     )
+
+
+def _reference(text: Any) -> str:
+    """The item's reference answer (an eval set's, `fields.reference`) for the judge to
+    check correctness against; nothing when the item has none."""
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    return f"\n<reference_answer>\n{text.strip()}\n</reference_answer>\n"
 
 
 def _guidance(rubric: str) -> str:
