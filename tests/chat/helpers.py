@@ -23,20 +23,26 @@ def chat_task(
     *,
     models: tuple[str, ...] = ("", ""),
     fields: dict[str, Any] | None = None,
+    kind: str = "chat",
+    live: dict[str, Any] | None = None,
+    endpoint_ids: list[int] | None = None,
     **settings: Any,
 ) -> tuple[Account, dict[str, Any], list[dict[str, Any]]]:
-    """A worker holding the item of a project asking chat question `q`, its endpoints on the
-    stand-in (one per entry of `models`: stand-in options such as "status=500")."""
+    """A worker holding the item of a project asking chat question `q` (or, with `kind`, a
+    pairwise or ranking question whose settings' `live` holds the endpoints and `live`), its
+    endpoints on the stand-in (one per entry of `models`: stand-in options such as
+    "status=500"); `endpoint_ids` names endpoints instead (to name one not the owner's)."""
     owner, org_id = factory.owner()
     endpoints = [
         register(owner, org_id, standin, model=unique_model(*filter(None, [options])))
         for options in models
     ]
-    question = {
-        "name": "q",
-        "type": "chat",
-        "settings": {"endpoints": [e["id"] for e in endpoints], **settings},
-    }
+    ids = endpoint_ids if endpoint_ids is not None else [e["id"] for e in endpoints]
+    if kind == "chat":
+        settings = {"endpoints": ids, **settings}
+    else:
+        settings = {**settings, "live": {"endpoints": ids, **(live or {})}}
+    question = {"name": "q", "type": kind, "settings": settings}
     project = factory.project(owner, org_id, questions=[question])
     now = utcnow()
     row = {

@@ -12,9 +12,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar, Generic, Literal, NoReturn, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, NoReturn, Protocol, Self, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from fairlabel.errors import ValidationFailed
 from fairlabel.llm.schemas import SamplingParams
@@ -105,10 +105,56 @@ class LabelSettings(QuestionSettings):
         return frozenset(self.labels)
 
 
+class SamplingSettings(QuestionSettings):
+    """Settings of the types that ask the project's model endpoints for candidates."""
+
+    sampling: dict[str, Any] = Field(default_factory=dict)
+    """Overrides of the endpoints' own sampling parameters (temperature, top_p, max_tokens,
+    seed, stop); with a seed, candidate i is sampled with seed + i."""
+
+    @model_validator(mode="after")
+    def _sampling_valid(self) -> Self:
+        try:
+            SamplingParams.model_validate(self.sampling)
+        except ValueError as error:
+            raise SettingsError(
+                "sampling parameters: temperature, top_p, max_tokens, seed, stop",
+                self.sampling,
+                "sampling",
+            ) from error
+        return self
+
+    @property
+    def sampling_params(self) -> SamplingParams:
+        return SamplingParams.model_validate(self.sampling)
+
+
+class LiveCandidates(SamplingSettings):
+    """Candidates generated live from the organization's model endpoints for each worker,
+    instead of read from the item."""
+
+    endpoints: list[int] = Field(min_length=1, max_length=8)
+    """Candidate i comes from endpoint i mod len(endpoints): one endpoint listed once with
+    candidates 3 gives 3 samples of it."""
+    candidates: int = Field(default=2, ge=2, le=8)
+    field: str = Field(default="messages", min_length=1)
+    """The item field the prompt is: chat messages ending with a user turn, or a text."""
+
+    def generation(self, ids: tuple[str, ...]) -> LiveGeneration:
+        return LiveGeneration(
+            endpoints=tuple(self.endpoints),
+            ids=ids,
+            sampling=self.sampling_params,
+            field=self.field,
+        )
+
+
 class CandidateSettings(QuestionSettings):
-    """Settings of every type that compares the candidate responses in one item field."""
+    """Settings of every type that compares candidate responses: those in one item field,
+    or, with `live`, those the project's endpoints generate while the worker answers."""
 
     field: str = Field(default="responses", min_length=1)
+    live: LiveCandidates | None = None
 
 
 def check_labels(labels: Sequence[str]) -> None:
@@ -206,6 +252,56 @@ class StoredTurn(Protocol):
 
 def candidate_ids(count: int) -> tuple[str, ...]:
     return tuple(f"c{i + 1}" for i in range(count))
+
+
+def shown_candidates(value: Any, path: str) -> list[dict[str, str]]:
+    """What the page says it showed of the live candidates: [{id, text}], checked against
+    the stored turn by `check_shown`."""
+    return [
+        _shown(candidate, f"{path}[{index}]")
+        for index, candidate in enumerate(expect_list(value, path))
+    ]
+
+
+def _shown(value: Any, path: str) -> dict[str, str]:
+    candidate = _SHOWN_SHAPE.check(value, path)
+    return {
+        "id": expect_str(candidate["id"], f"{path}.id"),
+        "text": expect_str(candidate["text"], f"{path}.text"),
+    }
+
+
+def check_shown(shown: Sequence[dict[str, str]], stored: StoredTurn, path: str) -> dict[str, str]:
+    """The stored candidates' texts by id, after checking that every candidate the page
+    says it showed is one of them, with its text (a worker cannot forge a candidate)."""
+    texts = {c["id"]: c["text"] for c in stored.candidates}
+    for k, candidate in enumerate(shown):
+        if texts.get(candidate["id"]) != candidate["text"]:
+            fail(
+                f"{path}.candidates[{k}]",
+                candidate["id"],
+                f"a candidate the platform generated for turn {stored.turn}, with its text"
+                f" ({', '.join(texts)})",
+            )
+    return texts
+
+
+def generated_turn(turns: Sequence[StoredTurn], ids: Sequence[str], path: str) -> StoredTurn:
+    """The one turn a single-turn live question was answered on, holding the candidates the
+    settings name; refused before any generation (or after the settings changed)."""
+    if not turns:
+        fail(path, None, "an answer after the candidates were generated (generate them first)")
+    turn = turns[0]
+    made = [c["id"] for c in turn.candidates]
+    if made != list(ids):
+        fail(path, made, f"candidates {', '.join(ids)} (generate them again)")
+    return turn
+
+
+def live_record(turn: StoredTurn) -> dict[str, Any]:
+    """What a live answer stores of its turn: the prompt sent, every candidate with its
+    endpoint, model, sampling and text, and the wait (counted as task time)."""
+    return {"prompt": turn.prompt, "candidates": turn.candidates, "wait_ms": round(turn.wait_ms, 1)}
 
 
 # --- the base class ---------------------------------------------------------------------
@@ -330,6 +426,9 @@ class RecordShape:
                 if key not in self.allowed:
                     fail(f"{path}.{key}", value[key], f"no such key ({self.expected})")
         return value
+
+
+_SHOWN_SHAPE = RecordShape(("id", "text"))
 
 
 # --- reading the item -------------------------------------------------------------------

@@ -30,33 +30,32 @@ SFT rows the last prompt plus the last reply; each turn's `reply` is the branch 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from fairlabel.llm.schemas import SamplingParams
 from fairlabel.questions.base import (
     LiveGeneration,
-    QuestionSettings,
     QuestionType,
     RecordShape,
-    SettingsError,
+    SamplingSettings,
     StoredTurn,
     candidate_ids,
+    check_shown,
     expect_int,
     expect_list,
     expect_str,
     fail,
+    shown_candidates,
 )
 from fairlabel.questions.registry import register
 from fairlabel.questions.rewrite import word_diff
 
 _TURN = RecordShape(("turn",), ("ranking", "pick", "chosen", "rewrite", "candidates"))
-_CANDIDATE = RecordShape(("id", "text"))
 _ANSWER = RecordShape(("turns",))
 
 
-class ChatSettings(QuestionSettings):
+class ChatSettings(SamplingSettings):
     endpoints: list[int] = Field(min_length=1, max_length=8)
     """The organization's model endpoints that answer; candidate i comes from endpoint
     i mod len(endpoints), so one endpoint listed once with candidates 3 gives 3 samples."""
@@ -64,28 +63,9 @@ class ChatSettings(QuestionSettings):
     max_turns: int = Field(default=3, ge=1, le=50)
     mode: Literal["rank", "pick"] = "rank"
     allow_rewrite: bool = True
-    sampling: dict[str, Any] = Field(default_factory=dict)
-    """Overrides of the endpoints' own sampling parameters (temperature, top_p, max_tokens,
-    seed, stop); with a seed, candidate i is sampled with seed + i."""
     field: str = Field(default="messages", min_length=1)
     """The item field whose chat messages the conversation starts from (may be absent)."""
     max_message_length: int = Field(default=8000, ge=1, le=100_000)
-
-    @model_validator(mode="after")
-    def _sampling_valid(self) -> Self:
-        try:
-            SamplingParams.model_validate(self.sampling)
-        except ValueError as error:
-            raise SettingsError(
-                "sampling parameters: temperature, top_p, max_tokens, seed, stop",
-                self.sampling,
-                "sampling",
-            ) from error
-        return self
-
-    @property
-    def sampling_params(self) -> SamplingParams:
-        return SamplingParams.model_validate(self.sampling)
 
 
 @register
@@ -161,10 +141,7 @@ def _turn(settings: ChatSettings, raw: Any, index: int, path: str) -> dict[str, 
     rewrite = turn.get("rewrite")
     if rewrite is not None:
         rewrite = _rewrite(settings, rewrite, f"{path}.rewrite")
-    shown = [
-        _shown(c, f"{path}.candidates[{i}]")
-        for i, c in enumerate(expect_list(turn.get("candidates", []), f"{path}.candidates"))
-    ]
+    shown = shown_candidates(turn.get("candidates", []), f"{path}.candidates")
     return {
         "turn": number,
         "ranking": ranking,
@@ -227,14 +204,6 @@ def _rewrite(settings: ChatSettings, value: Any, path: str) -> str:
     return message_text(settings.max_message_length, value, path)
 
 
-def _shown(value: Any, path: str) -> dict[str, str]:
-    candidate = _CANDIDATE.check(value, path)
-    return {
-        "id": expect_str(candidate["id"], f"{path}.id"),
-        "text": expect_str(candidate["text"], f"{path}.text"),
-    }
-
-
 def message_text(limit: int, value: Any, path: str) -> str:
     """A worker's message or rewrite: non-blank, at most `limit` (max_message_length)
     characters."""
@@ -250,7 +219,7 @@ def message_text(limit: int, value: Any, path: str) -> str:
 
 
 def _resolved_turn(turn: dict[str, Any], stored: StoredTurn, path: str) -> dict[str, Any]:
-    texts = shown_candidates(turn["candidates"], stored, path)
+    texts = check_shown(turn["candidates"], stored, path)
     ranking = _checked_ranking(turn["ranking"], turn["picked"], list(texts), stored.turn, path)
     rewrite = turn["rewrite"]
     chosen_text = texts[turn["chosen"]]
@@ -268,23 +237,6 @@ def _resolved_turn(turn: dict[str, Any], stored: StoredTurn, path: str) -> dict[
         "reply": chosen_text if rewrite is None else rewrite,
         "wait_ms": round(stored.wait_ms, 1),
     }
-
-
-def shown_candidates(
-    shown: Sequence[dict[str, str]], stored: StoredTurn, path: str
-) -> dict[str, str]:
-    """The stored candidates' texts by id, after checking that every candidate the page
-    says it showed is one of them, with its text (a worker cannot forge a candidate)."""
-    texts = {c["id"]: c["text"] for c in stored.candidates}
-    for k, candidate in enumerate(shown):
-        if texts.get(candidate["id"]) != candidate["text"]:
-            fail(
-                f"{path}.candidates[{k}]",
-                candidate["id"],
-                f"a candidate the platform generated for turn {stored.turn}, with its text"
-                f" ({', '.join(texts)})",
-            )
-    return texts
 
 
 def _checked_ranking(
