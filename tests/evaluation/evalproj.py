@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from fairlabel.db import Database
+from fairlabel.evaluation.battles import battle_sides
 from tests.factories import Account, Factory
 from tests.jobs.helpers import wait_for_job
 from tests.llm.helpers import register
@@ -107,3 +109,38 @@ def battles(evaluation: Evaluation, **body: Any) -> dict[str, Any]:
     assert created.status_code == 201, created.text
     result: dict[str, Any] = created.json()
     return result
+
+
+#: How strong each model is in the votes the tests' workers cast: higher wins.
+STRENGTH = {"Model-Kestrel": 3, "Model-Osprey": 2, "Model-Heron": 1}
+
+
+def sides(database: Database, project_id: int) -> dict[int, tuple[str, str]]:
+    with database.session(write=False) as db:
+        return battle_sides(db, project_id)
+
+
+def vote_all(database: Database, evaluation: Evaluation, worker: Account) -> list[str]:
+    """Lease and vote every battle the worker can get, for the stronger model; returns the
+    raw text of every answer the worker's API calls got."""
+    known = sides(database, evaluation.project_id)
+    seen = []
+    while True:
+        leased = worker.post(f"/api/projects/{evaluation.project_id}/assignments/next")
+        assert leased.status_code == 200, leased.text
+        assignment = leased.json()["assignment"]
+        if assignment is None:
+            break
+        seen.append(leased.text)
+        item = worker.get(f"/api/items/{assignment['item']['id']}")
+        seen.append(item.text)
+        left, right = known[assignment["item"]["id"]]
+        choice = "a" if STRENGTH[left] > STRENGTH[right] else "b"
+        answers = {"vote": {"choice": choice}, "reason": "clearer"}
+        submitted = worker.post(
+            f"/api/assignments/{assignment['id']}/submit",
+            json={"answers": answers, "time_spent_ms": 3_000},
+        )
+        assert submitted.status_code == 201, submitted.text
+        seen.append(submitted.text)
+    return seen

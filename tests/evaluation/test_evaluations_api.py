@@ -11,54 +11,18 @@ from typing import Any
 import orjson
 import pytest
 
-from fairlabel.db import Database
-from fairlabel.evaluation.battles import battle_sides
 from fairlabel.models import Battle, EvalResponse, Item
 from tests.evaluation.evalproj import (
     MODEL_NAMES,
-    Evaluation,
     battles,
     build,
     generate,
     jsonl,
     prompt_rows,
+    vote_all,
 )
-from tests.factories import Account, Factory
+from tests.factories import Factory
 from tests.llm.standin import StandIn
-
-#: How strong each model is in the votes the tests' workers cast: higher wins.
-STRENGTH = {"Model-Kestrel": 3, "Model-Osprey": 2, "Model-Heron": 1}
-
-
-def _sides(database: Database, project_id: int) -> dict[int, tuple[str, str]]:
-    with database.session(write=False) as db:
-        return battle_sides(db, project_id)
-
-
-def _vote_all(factory: Factory, evaluation: Evaluation, worker: Account) -> list[str]:
-    """Lease and vote every battle the worker can get, for the stronger model; returns the
-    raw text of every answer the worker's API calls got."""
-    sides = _sides(factory.database, evaluation.project_id)
-    seen = []
-    while True:
-        leased = worker.post(f"/api/projects/{evaluation.project_id}/assignments/next")
-        assert leased.status_code == 200, leased.text
-        assignment = leased.json()["assignment"]
-        if assignment is None:
-            break
-        seen.append(leased.text)
-        item = worker.get(f"/api/items/{assignment['item']['id']}")
-        seen.append(item.text)
-        left, right = sides[assignment["item"]["id"]]
-        choice = "a" if STRENGTH[left] > STRENGTH[right] else "b"
-        answers = {"vote": {"choice": choice}, "reason": "clearer"}
-        submitted = worker.post(
-            f"/api/assignments/{assignment['id']}/submit",
-            json={"answers": answers, "time_spent_ms": 3_000},
-        )
-        assert submitted.status_code == 201, submitted.text
-        seen.append(submitted.text)
-    return seen
 
 
 def test_an_evaluation_generated_battled_voted_blind_and_ranked(
@@ -91,7 +55,7 @@ def test_an_evaluation_generated_battled_voted_blind_and_ranked(
         assert battle.left_model_id != battle.right_model_id
 
     worker = factory.worker()
-    seen = _vote_all(factory, evaluation, worker)
+    seen = vote_all(factory.database, evaluation, worker)
     assert len(seen) == 18 * 3
     secrets = [*MODEL_NAMES, "standin", standin.base_url]
     secrets += [e["name"] for e in evaluation.endpoints]

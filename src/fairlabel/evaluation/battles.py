@@ -187,6 +187,8 @@ def _fields(prompt: EvalPrompt, texts: tuple[str | None, str | None]) -> dict[st
         fields["category"] = prompt.category
     if prompt.reference:
         fields["reference"] = prompt.reference
+    if prompt.language:
+        fields["language"] = prompt.language
     return fields
 
 

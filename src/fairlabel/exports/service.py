@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from fairlabel.db import Database, utcnow
 from fairlabel.errors import ValidationFailed
+from fairlabel.evaluation.battles import battle_sides
 from fairlabel.formats.base import (
     ExportAnnotation,
     ExportOptions,
@@ -45,6 +46,7 @@ def describe_project(
         exported_at=utcnow(),
         guideline_version=project.guideline_version,
         options=options or ExportOptions(),
+        battle_models=battle_sides(db, project.id),
     )
 
 

@@ -1,6 +1,6 @@
 """Export formats, one module each, registered by name (see registry.py)."""
 
-from fairlabel.formats import coco, conll, jsonl, oasst, training, voc, yolo
+from fairlabel.formats import arena, coco, conll, jsonl, oasst, training, voc, yolo
 from fairlabel.formats.base import (
     CHUNK_SIZE,
     ExportAnnotation,
@@ -24,6 +24,7 @@ __all__ = [
     "ExportRecord",
     "JsonObject",
     "RecordSource",
+    "arena",
     "coco",
     "conll",
     "ensure_exportable",

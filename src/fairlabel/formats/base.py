@@ -5,7 +5,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn, Protocol
@@ -57,6 +57,9 @@ class ExportProject:
     exported_at: datetime
     guideline_version: int
     options: ExportOptions = ExportOptions()
+    battle_models: Mapping[int, tuple[str, str]] = field(default_factory=dict)
+    """The models behind candidates a and b of each evaluation battle item (their items
+    name none, so that the vote is blind); the arena formats read it."""
 
 
 class JsonObject(Mapping[str, Any]):
