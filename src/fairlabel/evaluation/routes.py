@@ -3,11 +3,11 @@ organization's members, viewers included)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from fairlabel.auth import policies
 from fairlabel.deps import CurrentPrincipal, SessionDep
-from fairlabel.evaluation import service
+from fairlabel.evaluation import leaderboard_export, service
 from fairlabel.evaluation.schemas import Leaderboard
 from fairlabel.projects import service as projects_service
 
@@ -50,4 +50,27 @@ def leaderboard(
         seed=seed,
         weighting=weighting,
         source=source,
+    )
+
+
+@router.get(
+    "/projects/{project_id}/leaderboard/export",
+    operation_id="export_leaderboard",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in leaderboard_export.MEDIA_TYPES.values()}}},
+)
+def export_leaderboard(
+    project_id: int,
+    board: Annotated[Leaderboard, Depends(leaderboard)],
+    file_format: Annotated[str, Query(alias="format", description="csv, json or parquet")] = "csv",
+) -> Response:
+    """The leaderboard as a file, with the same parameters as the leaderboard: CSV or Parquet
+    with one row per model (score, interval, rank interval, tallies), or JSON as the
+    leaderboard API answers it."""
+    body = leaderboard_export.export(board, file_format)
+    name = f"leaderboard-project-{project_id}.{file_format}"
+    return Response(
+        body,
+        media_type=leaderboard_export.MEDIA_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
