@@ -1,6 +1,5 @@
 /** chat: talk to the project's models turn by turn. Enter sends the worker's message and
- * the platform streams N candidates side by side (server-sent events over a fetch POST,
- * so that the session's CSRF token goes with it); number keys rank them (Shift+number ties
+ * the platform streams N candidates side by side (lib/live.ts); number keys rank them (Shift+number ties
  * a candidate with the group above, 0 clears), R rewrites the chosen reply (with a word
  * diff), G regenerates the turn, Esc stops a generation. The next message continues from
  * the chosen or rewritten reply. The server checks every submitted turn against the
@@ -8,21 +7,9 @@
 import { html, nothing } from "lit";
 import { wordDiff } from "../lib/diff";
 import { setting } from "../lib/fields";
+import { failureText, liveUrl, loadTurns, startedCandidates, stopTurn, streamTurn, withDelta, type LiveCandidate, type LiveTurn } from "../lib/live";
 import type { Shortcut } from "../types";
 import { Widget, type KeyResult } from "./base";
-
-interface StoredCandidate {
-  id: string;
-  endpoint: string;
-  model: string;
-  text: string;
-}
-
-interface StoredTurn {
-  turn: number;
-  user: string | null;
-  candidates: StoredCandidate[];
-}
 
 /** One answered turn as the widget sends it. */
 interface TurnAnswer {
@@ -41,7 +28,7 @@ interface ChatAnswer {
 interface Streaming {
   turn: number;
   user: string | null;
-  candidates: StoredCandidate[];
+  candidates: LiveCandidate[];
   done: Set<string>;
 }
 
@@ -54,7 +41,7 @@ export class ChatWidget extends Widget<ChatAnswer> {
     rewriting: { state: true },
     draft: { state: true },
   };
-  declare turns: StoredTurn[];
+  declare turns: LiveTurn[];
   declare streaming: Streaming | null;
   declare problem: string | null;
   declare rewriting: boolean;
@@ -71,12 +58,8 @@ export class ChatWidget extends Widget<ChatAnswer> {
     this.draft = "";
   }
 
-  private get assignmentId(): string | undefined {
-    return this.closest<HTMLElement>("[data-assignment]")?.dataset["assignment"];
-  }
-
   private get url(): string {
-    return `/api/assignments/${this.assignmentId}/chat/${encodeURIComponent(this.question.name)}`;
+    return liveUrl(this, this.question.name);
   }
 
   private get answers(): TurnAnswer[] {
@@ -101,11 +84,9 @@ export class ChatWidget extends Widget<ChatAnswer> {
     this.controller?.abort();
   }
 
-  /** The turns already generated (a reload, a draft restored) come back from the server. */
   private async load(): Promise<void> {
     this.loaded = true;
-    const response = await fetch(`${this.url}/turns`, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (response.ok) this.turns = (await response.json()) as StoredTurn[];
+    this.turns = await loadTurns(this.url);
   }
 
   override render() {
@@ -118,7 +99,7 @@ export class ChatWidget extends Widget<ChatAnswer> {
     </div>`;
   }
 
-  private renderTurn(turn: StoredTurn, current: boolean) {
+  private renderTurn(turn: LiveTurn, current: boolean) {
     const answer = this.answers[turn.turn];
     const chosen = answer ? chosenOf(answer) : undefined;
     return html`<section class="fl-chat-turn" data-turn=${turn.turn}>
@@ -130,7 +111,7 @@ export class ChatWidget extends Widget<ChatAnswer> {
     </section>`;
   }
 
-  private renderPane(candidate: StoredCandidate, index: number, answer: TurnAnswer | undefined) {
+  private renderPane(candidate: LiveCandidate, index: number, answer: TurnAnswer | undefined) {
     const rank = answer?.ranking?.findIndex((group) => group.includes(candidate.id)) ?? -1;
     const picked = answer?.pick === candidate.id;
     const chosen = answer ? chosenOf(answer) === candidate.id : false;
@@ -157,7 +138,7 @@ export class ChatWidget extends Widget<ChatAnswer> {
     </section>`;
   }
 
-  private renderRewrite(turn: StoredTurn, answer: TurnAnswer) {
+  private renderRewrite(turn: LiveTurn, answer: TurnAnswer) {
     const original = textOf(turn, chosenOf(answer));
     const text = answer.rewrite ?? original;
     const parts = wordDiff(original, text).map(([op, part]) =>
@@ -197,7 +178,7 @@ export class ChatWidget extends Widget<ChatAnswer> {
     return answer !== undefined && chosenOf(answer) !== undefined && this.complete(answer, this.turns[turn]!);
   }
 
-  private complete(answer: TurnAnswer, turn: StoredTurn): boolean {
+  private complete(answer: TurnAnswer, turn: LiveTurn): boolean {
     if (answer.pick) return true;
     const ranked = new Set((answer.ranking ?? []).flat());
     return turn.candidates.every((c) => ranked.has(c.id));
@@ -235,47 +216,11 @@ export class ChatWidget extends Widget<ChatAnswer> {
     this.streaming = { turn, user: message, candidates: [], done: new Set() };
     this.controller = new AbortController();
     try {
-      const response = await fetch(`${this.url}/turns`, {
-        method: "POST",
-        credentials: "same-origin",
-        signal: this.controller.signal,
-        headers: { "Content-Type": "application/json", Accept: "text/event-stream", "X-CSRF-Token": this.csrfToken },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok || !response.body) {
-        const error = (await response.json().catch(() => null)) as { error?: { message: string; expected?: string } } | null;
-        this.problem = error?.error ? `${error.error.message}${error.error.expected ? ` (expected ${error.error.expected})` : ""}` : `The server answered ${response.status}.`;
-        return;
-      }
-      await this.read(response.body, message);
-    } catch (error) {
-      if (!(error instanceof DOMException && error.name === "AbortError")) this.problem = "The server could not be reached. Try again (G).";
+      const problem = await streamTurn(this, this.url, body, this.controller.signal, (name, data) => this.onEvent(name, data, message));
+      if (problem) this.problem = problem;
     } finally {
       this.streaming = null;
       this.controller = null;
-    }
-  }
-
-  private get csrfToken(): string {
-    return this.closest<HTMLElement>("[data-csrf-token]")?.dataset["csrfToken"] ?? "";
-  }
-
-  private async read(body: ReadableStream<Uint8Array>, message: string | null): Promise<void> {
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const name = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (name && data) this.onEvent(name, JSON.parse(data) as Record<string, unknown>, message);
-      }
     }
   }
 
@@ -283,17 +228,14 @@ export class ChatWidget extends Widget<ChatAnswer> {
     const streaming = this.streaming;
     if (!streaming) return;
     if (name === "start") {
-      const listed = data["candidates"] as { id: string; endpoint: string; model: string }[];
-      this.streaming = { ...streaming, candidates: listed.map((c) => ({ ...c, text: "" })) };
+      this.streaming = { ...streaming, candidates: startedCandidates(data) };
     } else if (name === "delta") {
-      const id = data["candidate"] as string;
-      const text = data["text"] as string;
-      this.streaming = { ...streaming, candidates: streaming.candidates.map((c) => (c.id === id ? { ...c, text: c.text + text } : c)) };
+      this.streaming = { ...streaming, candidates: withDelta(streaming.candidates, data) };
     } else if (name === "done") {
       streaming.done.add(data["candidate"] as string);
       this.requestUpdate();
     } else if (name === "turn") {
-      const stored = data["candidates"] as StoredCandidate[];
+      const stored = data["candidates"] as LiveCandidate[];
       this.turns = [...this.turns.slice(0, streaming.turn), { turn: streaming.turn, user: message, candidates: stored }];
       if (streaming.turn + 1 >= this.maxTurns && this.contains(document.activeElement)) {
         this.closest<HTMLElement>(".fl-question")?.focus();  // the message box goes away
@@ -303,8 +245,7 @@ export class ChatWidget extends Widget<ChatAnswer> {
       this.draft = "";
       this.rewriting = false;
     } else if (name === "error") {
-      const extended = data["extended_seconds"] as number;
-      this.problem = `${data["candidate"] ?? "A candidate"} failed: ${data["message"] as string}. Nothing was lost: the lease was extended by ${Math.ceil(extended)} s. Press G to try again, or return the task without penalty.`;
+      this.problem = failureText(data);
     } else if (name === "stopped") {
       this.problem = "Generation stopped. Press G to generate again.";
     }
@@ -312,11 +253,7 @@ export class ChatWidget extends Widget<ChatAnswer> {
 
   private async stop(): Promise<void> {
     if (!this.streaming) return;
-    await fetch(`${this.url}/stop`, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": this.csrfToken },
-    }).catch(() => undefined);
+    await stopTurn(this, this.url);
     this.controller?.abort();
   }
 
@@ -428,7 +365,7 @@ function chosenOf(answer: TurnAnswer): string | undefined {
   return answer.pick ?? answer.chosen ?? answer.ranking?.[0]?.[0];
 }
 
-function textOf(turn: StoredTurn, id: string | undefined): string {
+function textOf(turn: LiveTurn, id: string | undefined): string {
   return turn.candidates.find((c) => c.id === id)?.text ?? "";
 }
 

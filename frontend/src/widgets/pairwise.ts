@@ -1,7 +1,9 @@
 /** pairwise: which of two responses is better (or a tie, or both bad), and optionally by how
- * much. Number keys pick the choice, then the strength when the project asks for one. */
+ * much. Number keys pick the choice, then the strength when the project asks for one. In live
+ * mode the two are generated for the worker (G, lib/live.ts) and shown here side by side. */
 import { html, nothing } from "lit";
 import { digitIndex, setting } from "../lib/fields";
+import { LiveCandidates, liveShortcuts } from "../lib/live";
 import type { Shortcut } from "../types";
 import { Widget, type KeyResult } from "./base";
 import { choiceButtons, keyHint } from "./choices";
@@ -9,11 +11,20 @@ import { choiceButtons, keyHint } from "./choices";
 export interface Preference {
   choice: string;
   strength?: number | null;
+  /** Live mode: the candidates the page showed, which the server checks. */
+  candidates?: { id: string; text: string }[];
 }
 
 const CHOICE_TEXT: Record<string, string> = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 
 export class PairwiseWidget extends Widget<Preference> {
+  private live: LiveCandidates | null = null;
+
+  override connectedCallback(): void {
+    if (!this.live && setting(this.question, "live", null) !== null) this.live = new LiveCandidates(this, () => this.emit(undefined));
+    super.connectedCallback();
+  }
+
   private get choices(): string[] {
     return [
       "a",
@@ -57,7 +68,10 @@ export class PairwiseWidget extends Widget<Preference> {
               this.disabled,
             )}`
         : nothing;
-    return html`${choiceButtons(choices, "radio", this.question.prompt || "Which response is better?", (c) => this.pick(c), this.disabled)}${strength}`;
+    const buttons = html`${choiceButtons(choices, "radio", this.question.prompt || "Which response is better?", (c) => this.pick(c), this.disabled)}${strength}`;
+    if (!this.live) return buttons;
+    const pane = this.live.render((i) => (i ? "B" : "A"), (id) => (id === picked ? "better" : null));
+    return html`${pane}${this.live.turn ? buttons : nothing}`;
   }
 
   private pick(choice: string): void {
@@ -65,9 +79,14 @@ export class PairwiseWidget extends Widget<Preference> {
     this.emit({ choice, strength: this.levels > 0 && (choice === "a" || choice === "b") ? strength : null });
   }
 
+  protected override emit(value: Preference | undefined, typed = false): void {
+    super.emit(value && this.live ? { ...value, candidates: this.live.shown } : value, typed);
+  }
+
   override handleKey(event: KeyboardEvent): KeyResult {
+    if (this.live?.handleKey(event)) return "handled";
     const index = digitIndex(event);
-    if (index < 0) return false;
+    if (index < 0 || (this.live && !this.live.turn)) return false;
     if (this.wantsStrength) {
       if (index >= this.levels) return false;
       this.emit({ choice: this.value!.choice, strength: index + 1 });
@@ -82,7 +101,7 @@ export class PairwiseWidget extends Widget<Preference> {
   override shortcuts(): Shortcut[] {
     const keys = [{ keys: "1 … 4", does: "A better, B better, tie, both bad" }];
     if (this.levels > 0) keys.push({ keys: `then 1 … ${this.levels}`, does: "how much better" });
-    return keys;
+    return this.live ? [...liveShortcuts, ...keys] : keys;
   }
 }
 customElements.define("fl-pairwise-widget", PairwiseWidget);

@@ -2,32 +2,47 @@
  * onto a tier to tie it, between tiers to give it a tier of its own, or back to "not ranked".
  * Keyboard: a number key puts the focused response in that tier (a tie when the tier has
  * responses, a new last tier when the number is past the end) and moves on to the next
- * unranked one; Alt+↑/↓ moves the focused response up or down one step. */
-import { html, type TemplateResult } from "lit";
+ * unranked one; Alt+↑/↓ moves the focused response up or down one step. In live mode the
+ * responses are generated for the worker (G, lib/live.ts) and shown above the tiers. */
+import { html, nothing, type TemplateResult } from "lit";
 import { candidateLetter, candidatesOf, digitOf, setting } from "../lib/fields";
+import { LiveCandidates, liveShortcuts } from "../lib/live";
 import type { Candidate, Shortcut } from "../types";
 import { Widget, type KeyResult } from "./base";
 
 type Tiers = string[][];
+/** Live mode's answer: the tiers and the candidates the page showed, which the server checks. */
+interface LiveRanking {
+  ranking: Tiers;
+  candidates: { id: string; text: string }[];
+}
 const DRAG_TYPE = "application/x-fairlabel-candidate";
 
-export class RankingWidget extends Widget<Tiers> {
+export class RankingWidget extends Widget<Tiers | LiveRanking> {
   static override properties = { ...Widget.properties, dragging: { state: true } };
   declare dragging: string | null;
   private pendingFocus: string | null = null;
+  private live: LiveCandidates | null = null;
 
   constructor() {
     super();
     this.dragging = null;
   }
 
+  override connectedCallback(): void {
+    if (!this.live && setting(this.question, "live", null) !== null) this.live = new LiveCandidates(this, () => this.emit(undefined));
+    super.connectedCallback();
+  }
+
   private get candidates(): Candidate[] {
+    if (this.live) return this.live.shown;
     return candidatesOf(this.fields[setting(this.question, "field", "responses")]) ?? [];
   }
 
   private get tiers(): Tiers {
     const known = new Set(this.candidates.map((c) => c.id));
-    return (Array.isArray(this.value) ? this.value : []).map((t) => t.filter((id) => known.has(id))).filter((t) => t.length > 0);
+    const value = this.value && !Array.isArray(this.value) ? this.value.ranking : this.value;
+    return (Array.isArray(value) ? value : []).map((t) => t.filter((id) => known.has(id))).filter((t) => t.length > 0);
   }
 
   private get unranked(): string[] {
@@ -37,11 +52,12 @@ export class RankingWidget extends Widget<Tiers> {
 
   override render() {
     const candidates = this.candidates;
+    const live = this.live ? this.live.render(candidateLetter, (id) => this.tierName(id)) : nothing;
     if (candidates.length === 0) {
-      return html`<p class="fl-field-error">This item has no responses to rank.</p>`;
+      return this.live ? live : html`<p class="fl-field-error">This item has no responses to rank.</p>`;
     }
     const tiers = this.tiers;
-    return html`<ol class="fl-tiers" aria-label="Ranking, best first">
+    return html`${live}<ol class="fl-tiers" aria-label="Ranking, best first">
         ${tiers.map(
           (tier, i) => html`${this.gap(i)}
             <li class="fl-tier" data-tier=${i} @dragover=${this.allowDrop} @drop=${(e: DragEvent) => this.drop(e, { tier: i })}>
@@ -85,10 +101,16 @@ export class RankingWidget extends Widget<Tiers> {
     </button>`;
   }
 
-  private placeOf(id: string): string {
+  private tierName(id: string): string | null {
     const tier = this.tiers.findIndex((t) => t.includes(id));
-    return tier < 0 ? "not ranked" : `ranked ${ordinal(tier + 1)}`;
+    return tier < 0 ? null : ordinal(tier + 1);
   }
+
+  private placeOf(id: string): string {
+    const tier = this.tierName(id);
+    return tier ? `ranked ${tier}` : "not ranked";
+  }
+
 
   // --- mouse: drag and drop --------------------------------------------------------------------
 
@@ -115,6 +137,7 @@ export class RankingWidget extends Widget<Tiers> {
   // --- keyboard ---------------------------------------------------------------------------------
 
   override handleKey(event: KeyboardEvent): KeyResult {
+    if (this.live?.handleKey(event)) return "handled";
     const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(".fl-chip")?.dataset["candidate"];
     const target = focused && this.contains(document.activeElement) ? focused : this.unranked[0];
     if (event.altKey && (event.key === "ArrowUp" || event.key === "ArrowDown") && target !== undefined) {
@@ -131,10 +154,11 @@ export class RankingWidget extends Widget<Tiers> {
   }
 
   override shortcuts(): Shortcut[] {
-    return [
+    const keys = [
       { keys: "1 … 9", does: "put the focused (or next unranked) response in that tier" },
       { keys: "Alt+↑ / Alt+↓", does: "move the focused response up or down one step" },
     ];
+    return this.live ? [...liveShortcuts, ...keys] : keys;
   }
 
   override focusInput(): void {
@@ -193,7 +217,8 @@ export class RankingWidget extends Widget<Tiers> {
       tiers.splice(where.before, 0, [id]);
     }
     const result = tiers.filter((t): t is string[] => t !== null && t.length > 0);
-    this.emit(result.length ? result : undefined);
+    if (!result.length) this.emit(undefined);
+    else this.emit(this.live ? { ranking: result, candidates: this.live.shown } : result);
   }
 }
 

@@ -65,7 +65,7 @@ def leaderboard_page(
         sources=evaluation_service.SOURCES,
         battle_cells=battle_cells(board),
         rate_cells=rate_cells(board),
-        intervals=interval_marks(board),
+        intervals=interval_chart(board),
         cell=CELL,
         span=SPAN,
     )
@@ -83,16 +83,25 @@ class Interval:
     title: str
 
 
-def interval_marks(board: schemas.Leaderboard) -> list[Interval]:
+@dataclass(frozen=True)
+class IntervalChart:
+    """The intervals on one axis from `least` to `most` (Elo points)."""
+
+    marks: list[Interval]
+    least: float
+    most: float
+
+
+def interval_chart(board: schemas.Leaderboard) -> IntervalChart | None:
     """Positions on a shared axis from the lowest lower bound to the highest upper bound;
-    empty without a bootstrap."""
+    None without a bootstrap."""
     shown = [s for s in board.standings if s.lower is not None and s.upper is not None]
     if not shown:
-        return []
+        return None
     least = min(s.lower or s.score for s in shown)
     most = max(s.upper or s.score for s in shown)
     scale = SPAN / ((most - least) or 1.0)
-    return [
+    marks = [
         Interval(
             s.model,
             round(((s.lower or s.score) - least) * scale, 1),
@@ -102,6 +111,7 @@ def interval_marks(board: schemas.Leaderboard) -> list[Interval]:
         )
         for s in shown
     ]
+    return IntervalChart(marks, least, most)
 
 
 def battle_cells(board: schemas.Leaderboard) -> list[Cell]:
