@@ -193,3 +193,15 @@ def test_a_position_biased_judge_is_inconsistent_and_its_items_go_to_people(
     assert priorities == {100}
     board = _board(built, source="judge")  # an inconsistent judge votes a tie
     assert board["votes"] == 5 and all(s["ties"] == s["battles"] for s in board["standings"])
+
+
+def test_a_judge_of_a_removed_question_leaves_the_leaderboard_alone(
+    factory: Factory, standin: StandIn
+) -> None:
+    built = battles_project(factory)
+    run(built, judge(built, factory, standin)["id"])
+    renamed = [{"name": "preferred", "type": "pairwise", "settings": {"field": "responses"}}]
+    patched = built.owner.patch(f"/api/projects/{built.project_id}", json={"questions": renamed})
+    assert patched.status_code == 200, patched.text
+    board = _board(built, source="all")
+    assert board["question"] == "preferred" and board["judge_votes"] == 0

@@ -126,9 +126,12 @@ def route_unsure(db: Session, judge_id: int) -> int:
 def project_judge_votes(db: Session, project: Project) -> list[Vote]:
     """Every judge's votes on the project, shaped as workers' votes are for the leaderboard:
     the worker id is minus the judge's id (never a person's) and the pseudonym names it."""
+    types = {q.name: q.type for q in project.questions}
     found: list[Vote] = []
     for judge in db.scalars(select(Judge).where(Judge.project_id == project.id)):
-        votes = judge_votes(db, judge, _is_pairwise(project, judge))
+        if judge.question not in types:
+            continue  # its question was removed from the project: its votes answer nothing
+        votes = judge_votes(db, judge, types[judge.question] == "pairwise")
         found.extend(
             Vote(
                 v.item_id,
