@@ -92,12 +92,6 @@ export async function stopTurn(host: HTMLElement, url: string): Promise<void> {
   }).catch(() => undefined);
 }
 
-/** The `error` event as the worker reads it: what failed, and that nothing was lost. */
-export function failureText(data: Record<string, unknown>): string {
-  const extended = data["extended_seconds"] as number;
-  return `${(data["candidate"] as string | null) ?? "A candidate"} failed: ${data["message"] as string}. Nothing was lost: the lease was extended by ${Math.ceil(extended)} s. Press G to try again, or return the task without penalty.`;
-}
-
 /** The candidates as the `start` event lists them, with no text yet. */
 export function startedCandidates(data: Record<string, unknown>): LiveCandidate[] {
   const listed = data["candidates"] as Omit<LiveCandidate, "text">[];
@@ -109,6 +103,34 @@ export function withDelta(candidates: LiveCandidate[], data: Record<string, unkn
   const id = data["candidate"] as string;
   const text = data["text"] as string;
   return candidates.map((c) => (c.id === id ? { ...c, text: c.text + text } : c));
+}
+
+/** The `error` event as the worker reads it: what failed, and that nothing was lost. */
+export function failureText(data: Record<string, unknown>): string {
+  const extended = data["extended_seconds"] as number;
+  return `${(data["candidate"] as string | null) ?? "A candidate"} failed: ${data["message"] as string}. Nothing was lost: the lease was extended by ${Math.ceil(extended)} s. Press G to try again, or return the task without penalty.`;
+}
+
+/** The panes of a turn being generated: the candidates so far, and those complete. */
+export interface Streaming {
+  candidates: LiveCandidate[];
+  done: Set<string>;
+}
+
+/** A `start`, `delta` or `done` event applied to the panes (a new object, for Lit to see);
+ * null for the events that end the stream, which `endingProblem` and the widget handle. */
+export function streamedPanes<S extends Streaming>(streaming: S, name: string, data: Record<string, unknown>): S | null {
+  if (name === "start") return { ...streaming, candidates: startedCandidates(data) };
+  if (name === "delta") return { ...streaming, candidates: withDelta(streaming.candidates, data) };
+  if (name === "done") return { ...streaming, done: new Set([...streaming.done, data["candidate"] as string]) };
+  return null;
+}
+
+/** What the worker reads when a stream ends without a stored turn: a failure (nothing lost,
+ * the lease extended) or a stop; null for any other event. */
+export function endingProblem(name: string, data: Record<string, unknown>): string | null {
+  if (name === "error") return failureText(data);
+  return name === "stopped" ? "Generation stopped. Press G to generate again." : null;
 }
 
 /** The keys `LiveCandidates.handleKey` takes, for the `?` overlay. */
@@ -124,7 +146,7 @@ type Host = ReactiveControllerHost & HTMLElement & { question: Question; disable
  * turn is stored, since an answer about the old candidates no longer holds. */
 export class LiveCandidates implements ReactiveController {
   turn: LiveTurn | null = null;
-  streaming: { candidates: LiveCandidate[]; done: Set<string> } | null = null;
+  streaming: Streaming | null = null;
   problem: string | null = null;
   private controller: AbortController | null = null;
   private loaded = false;
@@ -178,21 +200,15 @@ export class LiveCandidates implements ReactiveController {
   }
 
   private onEvent(name: string, data: Record<string, unknown>): void {
-    const streaming = this.streaming;
-    if (!streaming) return;
-    if (name === "start") {
-      this.streaming = { ...streaming, candidates: startedCandidates(data) };
-    } else if (name === "delta") {
-      this.streaming = { ...streaming, candidates: withDelta(streaming.candidates, data) };
-    } else if (name === "done") {
-      streaming.done.add(data["candidate"] as string);
+    if (!this.streaming) return;
+    const panes = streamedPanes(this.streaming, name, data);
+    if (panes) {
+      this.streaming = panes;
     } else if (name === "turn") {
       this.turn = { turn: 0, user: null, candidates: data["candidates"] as LiveCandidate[] };
       this.generated();
-    } else if (name === "error") {
-      this.problem = failureText(data);
-    } else if (name === "stopped") {
-      this.problem = "Generation stopped. Press G to generate again.";
+    } else {
+      this.problem = endingProblem(name, data) ?? this.problem;
     }
     this.host.requestUpdate();
   }

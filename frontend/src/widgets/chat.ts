@@ -7,7 +7,7 @@
 import { html, nothing } from "lit";
 import { wordDiff } from "../lib/diff";
 import { setting } from "../lib/fields";
-import { failureText, liveUrl, loadTurns, startedCandidates, stopTurn, streamTurn, withDelta, type LiveCandidate, type LiveTurn } from "../lib/live";
+import { endingProblem, liveUrl, loadTurns, stopTurn, streamedPanes, streamTurn, type LiveCandidate, type LiveTurn, type Streaming as Panes } from "../lib/live";
 import type { Shortcut } from "../types";
 import { Widget, type KeyResult } from "./base";
 
@@ -25,11 +25,9 @@ interface ChatAnswer {
   turns: TurnAnswer[];
 }
 
-interface Streaming {
+interface Streaming extends Panes {
   turn: number;
   user: string | null;
-  candidates: LiveCandidate[];
-  done: Set<string>;
 }
 
 export class ChatWidget extends Widget<ChatAnswer> {
@@ -227,13 +225,9 @@ export class ChatWidget extends Widget<ChatAnswer> {
   private onEvent(name: string, data: Record<string, unknown>, message: string | null): void {
     const streaming = this.streaming;
     if (!streaming) return;
-    if (name === "start") {
-      this.streaming = { ...streaming, candidates: startedCandidates(data) };
-    } else if (name === "delta") {
-      this.streaming = { ...streaming, candidates: withDelta(streaming.candidates, data) };
-    } else if (name === "done") {
-      streaming.done.add(data["candidate"] as string);
-      this.requestUpdate();
+    const panes = streamedPanes(streaming, name, data);
+    if (panes) {
+      this.streaming = panes;
     } else if (name === "turn") {
       const stored = data["candidates"] as LiveCandidate[];
       this.turns = [...this.turns.slice(0, streaming.turn), { turn: streaming.turn, user: message, candidates: stored }];
@@ -244,10 +238,8 @@ export class ChatWidget extends Widget<ChatAnswer> {
       this.emit(kept.length ? { turns: kept } : undefined);
       this.draft = "";
       this.rewriting = false;
-    } else if (name === "error") {
-      this.problem = failureText(data);
-    } else if (name === "stopped") {
-      this.problem = "Generation stopped. Press G to generate again.";
+    } else {
+      this.problem = endingProblem(name, data) ?? this.problem;
     }
   }
 
