@@ -116,7 +116,7 @@ def test_an_answer_before_the_model_answered_is_refused(
     response = submit(worker, assignment, {"prompt": ATTACK, **MARKS})
     assert response.status_code == 422, response.text
     error = response.json()["error"]
-    assert error["field"] == "answers.q.response" and "generate it first" in error["expected"]
+    assert error["field"] == "answers.q.response" and "generate them first" in error["expected"]
     assert chat_state(factory) == before
 
 
@@ -156,7 +156,8 @@ def test_a_failing_model_costs_nothing_and_stores_nothing(
     assert name == "error" and data["stored"] is False and data["extended_seconds"] >= 0
     response = submit(worker, assignment, {"prompt": ATTACK, **MARKS})
     assert (
-        response.status_code == 422 and "generate it first" in response.json()["error"]["expected"]
+        response.status_code == 422
+        and "generate them first" in response.json()["error"]["expected"]
     )
 
 

@@ -43,7 +43,9 @@ from fairlabel.questions.base import (
     check_labels,
     expect_str,
     fail,
+    generated_turn,
     item_path,
+    live_record,
     one_of,
     same,
 )
@@ -167,9 +169,7 @@ class PromptQuestion(QuestionType[PromptSettings]):
         path: str,
     ) -> dict[str, Any]:
         """The response is the stored turn's, generated from exactly this prompt."""
-        if not turns:
-            fail(f"{path}.response", None, "the model's answer: generate it first (G)")
-        turn = turns[-1]
+        turn = generated_turn(turns, candidate_ids(1), f"{path}.response")
         if turn.user_message != answer["prompt"]:
             fail(
                 f"{path}.prompt",
@@ -187,11 +187,7 @@ class PromptQuestion(QuestionType[PromptSettings]):
         return {
             **answer,
             "response": candidate["text"],
-            "live": {
-                "prompt": turn.prompt,
-                "candidates": turn.candidates,
-                "wait_ms": round(turn.wait_ms, 1),
-            },
+            "live": live_record(turn),
         }
 
 
