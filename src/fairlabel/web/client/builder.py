@@ -3,13 +3,14 @@ every error placed next to the field it names, so the form can be shown again fi
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from fairlabel.errors import FairlabelError
+from fairlabel.llm.schemas import SamplingParams
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.questions import get_question_type, question_type_names, validate_question_definition
 from fairlabel.web import forms
@@ -29,7 +30,20 @@ TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
     "pairwise": ("field", "allow_tie", "allow_both_bad", "strength_levels"),
     "rubric": ("criteria", "tolerance", "max_justification_length"),
     "rewrite": ("field", "min_length", "max_length", "allow_unchanged", "pass_threshold"),
+    "chat": (
+        "endpoints",
+        "candidates",
+        "max_turns",
+        "mode",
+        "allow_rewrite",
+        "temperature",
+        "max_tokens",
+        "seed",
+    ),
 }
+#: A chat question's sampling parameters: fields of their own in the form, one `sampling`
+#: object in the API.
+SAMPLING_SETTINGS = ("temperature", "max_tokens", "seed")
 INT_SETTINGS = frozenset(
     {
         "min",
@@ -41,14 +55,31 @@ INT_SETTINGS = frozenset(
         "strength_levels",
         "tolerance",
         "max_justification_length",
+        "candidates",
+        "max_turns",
+        "max_tokens",
+        "seed",
     }
 )
-FLOAT_SETTINGS = frozenset({"pass_threshold"})
+FLOAT_SETTINGS = frozenset({"pass_threshold", "temperature"})
+#: The range a number field offers (the server checks it all the same).
+FLOAT_RANGES = {"pass_threshold": (0, 1), "temperature": (0, 2)}
 BOOL_SETTINGS = frozenset(
-    {"multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad", "allow_unchanged"}
+    {
+        "multiline",
+        "allow_overlap",
+        "allow_ties",
+        "allow_tie",
+        "allow_both_bad",
+        "allow_unchanged",
+        "allow_rewrite",
+    }
 )
 #: Settings typed as text, each parsed by the builder (labels and criteria one per line).
-TEXT_SETTINGS = frozenset({"labels", "field", "criteria"})
+TEXT_SETTINGS = frozenset({"labels", "field", "criteria", "mode"})
+#: A chat question's endpoints: one checkbox each, named `q-<i>-endpoint_<id>`.
+ENDPOINT_KEY = "endpoint_"
+CHAT_MODES = (("rank", "Rank every candidate (ties allowed)"), ("pick", "Pick the best one"))
 SETTING_LABELS = {
     "labels": "Labels, one per line",
     "min": "Lowest rating",
@@ -69,6 +100,14 @@ SETTING_LABELS = {
     "max_justification_length": "Longest justification (characters)",
     "allow_unchanged": "The response may be left unchanged",
     "pass_threshold": "Similarity that passes a gold item (0 to 1)",
+    "endpoints": "Model endpoints that answer (candidate i from the i-th, in turn)",
+    "candidates": "Candidates per turn",
+    "max_turns": "Most turns per conversation",
+    "mode": "The worker judges the candidates by",
+    "allow_rewrite": "The worker may rewrite the chosen reply",
+    "temperature": "Temperature (0 to 2; blank: each endpoint's own)",
+    "max_tokens": "Longest reply (tokens; blank: each endpoint's own)",
+    "seed": "Seed (candidate i gets seed + i; blank: none)",
 }
 PROJECT_FIELDS = ("name", "description", "guidelines", "overlap", "lease_minutes", "status")
 _QUESTION_KEY = re.compile(r"^q-(\d+)-(\w+)$")
@@ -170,7 +209,9 @@ def _minutes(seconds: int) -> str:
 
 
 def _settings_as_text(settings: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _as_text(k, v) for k, v in settings.items()}
+    flat = {k: v for k, v in settings.items() if k != "sampling"}
+    flat |= {k: v for k, v in (settings.get("sampling") or {}).items() if k in SAMPLING_SETTINGS}
+    return {k: _as_text(k, v) for k, v in flat.items()}
 
 
 def _as_text(key: str, value: Any) -> Any:
@@ -193,15 +234,23 @@ def _questions_json(questions: list[QuestionForm]) -> str:
             "type": q.type,
             "prompt": q.prompt,
             "required": q.required,
-            "settings": {
-                k: _from_text(k, v)
-                for k, v in q.settings.items()
-                if k in TYPE_SETTINGS.get(q.type, ())
-            },
+            "settings": _grouped(
+                {
+                    k: _from_text(k, v)
+                    for k, v in q.settings.items()
+                    if k in TYPE_SETTINGS.get(q.type, ()) and v is not None
+                }
+            ),
         }
         for q in questions
     ]
     return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def _grouped(settings: dict[str, Any]) -> dict[str, Any]:
+    """The sampling fields, where there are any, as the one object the API takes."""
+    sampling = {k: settings.pop(k) for k in SAMPLING_SETTINGS if k in settings}
+    return settings | {"sampling": sampling} if sampling else settings
 
 
 def parse_form(data: Mapping[str, str]) -> tuple[ProjectForm, dict[str, Any]]:
@@ -258,7 +307,8 @@ def _builder_questions(form: ProjectForm, data: Mapping[str, str]) -> list[dict[
                 for k, v in values.items()
                 if k in INT_SETTINGS | FLOAT_SETTINGS | TEXT_SETTINGS
             }
-            | {k: k in values for k in BOOL_SETTINGS},
+            | {k: k in values for k in BOOL_SETTINGS}
+            | {"endpoints": _endpoint_ids(values)},
         )
         form.questions.append(question)
         form.question_indexes.append(index)
@@ -278,14 +328,35 @@ def _builder_questions(form: ProjectForm, data: Mapping[str, str]) -> list[dict[
     return questions
 
 
+def _endpoint_ids(values: Mapping[str, str]) -> list[int]:
+    """The ticked endpoint checkboxes, in the form's order."""
+    return [
+        int(key.removeprefix(ENDPOINT_KEY))
+        for key in values
+        if key.startswith(ENDPOINT_KEY) and key.removeprefix(ENDPOINT_KEY).isdigit()
+    ]
+
+
 def _typed_settings(form: ProjectForm, index: int, question: QuestionForm) -> dict[str, Any]:
     """Only the settings of the chosen type, as the types they are (the models are strict)."""
     settings: dict[str, Any] = {}
     for key in TYPE_SETTINGS.get(question.type, ()):
         typed = _typed(form, f"q-{index}-{key}", key, question.settings.get(key))
+        if typed is not _LEFT_OUT and key in SAMPLING_SETTINGS:
+            typed = _sampling(form, f"q-{index}-{key}", key, typed)
         if typed is not _LEFT_OUT:
             settings[key] = typed
-    return settings
+    return _grouped(settings)
+
+
+def _sampling(form: ProjectForm, element: str, key: str, value: Any) -> Any:
+    """One sampling parameter checked on its own, so its error is placed by its field."""
+    try:
+        SamplingParams.model_validate({key: value})
+    except ValidationError as error:
+        form.add_error(element, f"{error.errors()[0]['msg']}, got {value}")
+        return _LEFT_OUT
+    return value
 
 
 _LEFT_OUT = object()
@@ -293,6 +364,11 @@ _LEFT_OUT = object()
 
 def _typed(form: ProjectForm, element: str, key: str, value: Any) -> Any:
     """One setting as its type; _LEFT_OUT when blank or unreadable (the error is placed)."""
+    if key == "endpoints":
+        if not value:
+            form.add_error(element, "tick at least one of the organization's model endpoints")
+            return _LEFT_OUT
+        return list(value)
     text = str(value if value is not None else "").strip()
     if key == "labels":
         return [s.strip() for s in text.splitlines() if s.strip()]
@@ -460,3 +536,22 @@ def same_questions(submitted: Any, project: Project) -> bool:
 def type_names() -> list[str]:
     """Types the builder can make: the registered ones it has settings fields for."""
     return [name for name in question_type_names() if name in TYPE_SETTINGS]
+
+
+def check_endpoints(form: ProjectForm, body: Mapping[str, Any], allowed: Collection[int]) -> None:
+    """Every chat question's endpoints must be the organization's: another's id would be
+    stored and then refused at each turn, after a worker had taken the task."""
+    for position, question in enumerate(body.get("questions") or []):
+        if not isinstance(question, dict) or question.get("type") != "chat":
+            continue
+        chosen = (question.get("settings") or {}).get("endpoints") or []
+        foreign = [e for e in chosen if e not in allowed]
+        if not foreign:
+            continue
+        message = f"model endpoint {foreign[0]} is not one of the organization's endpoints"
+        if form.questions_mode == "json":
+            form.add_error(
+                "f-questions_json", f"questions[{position}].settings.endpoints: {message}"
+            )
+        else:
+            form.add_error(f"q-{form.question_indexes[position]}-endpoints", message)

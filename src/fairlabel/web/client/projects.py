@@ -16,6 +16,7 @@ from fairlabel.auth.policies import MANAGING_ROLES, Principal
 from fairlabel.db import settings_of
 from fairlabel.deps import SessionDep
 from fairlabel.errors import FairlabelError, Forbidden
+from fairlabel.llm import service as llm_service
 from fairlabel.models import Organization, Project, ProjectStatus
 from fairlabel.projects import service as project_service
 from fairlabel.projects.schemas import ProjectCreate, ProjectUpdate
@@ -108,6 +109,7 @@ async def create_project(request: Request, db: SessionDep, principal: SignedIn) 
     organization_id = int(chosen) if chosen.isdigit() else 0
     if organization_id not in {org_id for org_id, _ in organizations}:
         form.add_error("f-organization_id", "choose one of your organizations")
+    builder.check_endpoints(form, body, _organization_endpoints(db, organization_id))
     project = _save(db, principal, form, lambda: _create(db, principal, organization_id, body))
     if project is None:
         return _form_page(
@@ -142,6 +144,29 @@ def _save(
     return None
 
 
+def _endpoint_options(
+    db: Session, project: Project | None, organizations: list[tuple[int, str]]
+) -> list[dict[str, Any]]:
+    """The model endpoints a chat question may use: the project's organization's, or on a
+    new project those of every organization the person may create it in (named when
+    there are several)."""
+    names = dict(organizations) if project is None else {project.organization_id: ""}
+    return [
+        {
+            "id": e.id,
+            "name": e.name,
+            "model": e.model,
+            "organization": names[org_id] if len(names) > 1 else "",
+        }
+        for org_id in names
+        for e in llm_service.list_endpoints(db, org_id)
+    ]
+
+
+def _organization_endpoints(db: Session, organization_id: int) -> set[int]:
+    return {e.id for e in llm_service.list_endpoints(db, organization_id)}
+
+
 def _form_page(
     request: Request,
     db: Session,
@@ -167,6 +192,9 @@ def _form_page(
         bool_settings=builder.BOOL_SETTINGS,
         int_settings=builder.INT_SETTINGS,
         float_settings=builder.FLOAT_SETTINGS,
+        float_ranges=builder.FLOAT_RANGES,
+        chat_modes=builder.CHAT_MODES,
+        endpoints=_endpoint_options(db, project, organizations or []),
         blank_question=builder.QuestionForm(),
         content_risks=wellness.published(settings_of(db).exposure_cap_per_day),
         pay_stages=settings_form.PAY_STAGES,
@@ -194,6 +222,7 @@ async def update_project(
     data = await text_fields(request)
     check_form_csrf(principal, data.get("csrf_token", ""))
     form, body = builder.parse_form(data)
+    builder.check_endpoints(form, body, _organization_endpoints(db, project.organization_id))
     if builder.same_questions(body["questions"], project):
         del body["questions"]
     current = project

@@ -7,7 +7,9 @@
   if (!form) return;
   const list = form.querySelector("[data-questions]");
   const template = document.getElementById("question-template");
-  const boolKeys = ["multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad", "allow_unchanged"];
+  const boolKeys = ["multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad", "allow_unchanged", "allow_rewrite"];
+  // A chat question's sampling fields, one `sampling` object in the API (web/client/builder.py).
+  const samplingKeys = ["temperature", "max_tokens", "seed"];
 
   // A rubric's criteria lines as the API takes them, as web/criteria_lines.py reads them; a
   // line that does not fit is carried as written, for the server to name its error.
@@ -93,7 +95,12 @@
     const settings = {};
     fieldset.querySelectorAll("[data-setting]").forEach((setting) => {
       if (!setting.dataset.types.split(" ").includes(type)) return;
-      const input = setting.querySelector("input, textarea");
+      if (setting.querySelector("[data-endpoints]")) {
+        settings.endpoints = Array.from(setting.querySelectorAll("[data-endpoint]:checked")).map((box) => Number(box.value));
+        return;
+      }
+      const input = setting.querySelector("input, textarea, select");
+      if (!input) return;
       const key = input.name.slice(`q-${i}-`.length);
       if (key === "labels") settings.labels = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
       else if (key === "criteria") settings.criteria = criteriaOf(input.value);
@@ -101,6 +108,9 @@
       else if (input.type === "number") { if (input.value !== "") settings[key] = Number(input.value); }
       else if (input.value.trim() !== "") settings[key] = input.value.trim();
     });
+    const sampling = Object.fromEntries(samplingKeys.filter((k) => k in settings).map((k) => [k, settings[k]]));
+    samplingKeys.forEach((k) => delete settings[k]);
+    if (Object.keys(sampling).length) settings.sampling = sampling;
     return {
       name: value("name").value.trim(),
       type,
