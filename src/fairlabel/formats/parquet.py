@@ -21,13 +21,12 @@ import pyarrow.parquet as pq
 
 from fairlabel.formats.base import JsonObject
 from fairlabel.formats.split import Split
-from fairlabel.formats.trl import Column, Row
+from fairlabel.formats.trl import Block, Column
 from fairlabel.formats.zipstream import ZipStream
 
 ROW_GROUP_ROWS = 20_000
 """Rows per row group: some megabytes in memory while it fills, and a size the hub's
 dataset viewer pages well."""
-_CHUNK_ROWS = 500
 HUB_SPLITS = {"train": "train", "val": "validation", "test": "test"}
 """Our split names as the hub names them."""
 _TOOL_CALL = pa.struct(
@@ -97,37 +96,33 @@ class SplitFile:
         self.bytes = 0
         """The Arrow size of the rows, as `datasets` records a split's num_bytes."""
         self._schema = table_schema
-        self._names = table_schema.names
-        self._columns: list[list[Any]] = [[] for _ in self._names]
+        self._columns = _new_columns(table_schema)
         self._pending = 0
         self._writer = pq.ParquetWriter(self.path, table_schema, compression="zstd")
 
-    def add(self, row: Row) -> None:
-        for values, name in zip(self._columns, self._names, strict=True):
-            values.append(row[name])
-        self._pending += 1
+    def add(self, block: Block) -> None:
+        """A block is taken apart into its columns at once, so that it dies young: thousands
+        of live blocks would make each garbage collection walk them all (it cost 40% of the
+        export's time). A shared value is repeated, not looked at once per row."""
+        count, shared, varying = block.count, block.shared, block.varying
+        for name, column in self._columns.items():
+            values = varying.get(name)
+            if values is None:
+                column.repeat(shared[name], count)
+            else:
+                column.extend(values)
+        self._pending += count
         if self._pending >= ROW_GROUP_ROWS:
             self.flush()
-
-    def add_all(self, rows: Iterable[Row]) -> None:
-        """Rows are taken apart into columns a few at a time, so that no row outlives its
-        chunk: thousands of live row dicts would make each garbage collection walk them
-        all (it cost 40% of the export's time), where a column of strings is one object."""
-        rows = iter(rows)
-        while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
-            for values, name in zip(self._columns, self._names, strict=True):
-                values += [row[name] for row in chunk]
-            self._pending += len(chunk)
-            if self._pending >= ROW_GROUP_ROWS:
-                self.flush()
 
     def flush(self) -> None:
         """One row group."""
         if not self._pending:
             return
-        columns, self._columns = self._columns, [[] for _ in self._names]
+        columns, self._columns = self._columns, _new_columns(self._schema)
         arrays = [
-            _array(values, field.type) for values, field in zip(columns, self._schema, strict=True)
+            column.array(field.type)
+            for column, field in zip(columns.values(), self._schema, strict=True)
         ]
         batch = pa.RecordBatch.from_arrays(arrays, schema=self._schema)
         self._writer.write_batch(batch)
@@ -140,17 +135,76 @@ class SplitFile:
         self._writer.close()
 
 
-def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
-    """Rows share their messages (a ranking's pairs one prompt and each candidate's reply):
-    a list column converts each distinct list once, then repeats it in Arrow."""
-    if not pa.types.is_list(kind):
-        return pa.array(values, type=kind)
-    distinct = {id(value): value for value in values}
-    if len(distinct) == len(values):
-        return pa.array(values, type=kind)
-    position = {key: number for number, key in enumerate(distinct)}
-    taken = pa.array([position[id(value)] for value in values], type=pa.int32())
-    return pa.array(list(distinct.values()), type=kind).take(taken)
+class _Values:
+    """A scalar column of a row group: a Python list that Arrow converts in one call."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def repeat(self, value: Any, count: int) -> None:
+        self.values += itertools.repeat(value, count)
+
+    def extend(self, values: list[Any]) -> None:
+        self.values += values
+
+    def array(self, kind: pa.DataType) -> pa.Array:
+        return pa.array(self.values, type=kind)
+
+
+class _Messages:
+    """A list column of a row group. Rows share their messages (an item's prompt, each
+    candidate's reply), so each distinct list (by identity: the column holds it alive until
+    the flush) is converted once and repeated in Arrow by index."""
+
+    __slots__ = ("distinct", "index", "taken")
+
+    def __init__(self) -> None:
+        self.distinct: list[Any] = []
+        self.index: dict[int, int] = {}
+        self.taken: list[int] = []
+
+    def repeat(self, value: Any, count: int) -> None:
+        self.extend([value])
+        if count > 1:
+            self.taken += itertools.repeat(self.taken[-1], count - 1)
+
+    def extend(self, values: list[Any]) -> None:
+        """Once per row: the look-up is inlined and the indices taken in C."""
+        index, distinct = self.index, self.distinct
+        for value in values:
+            if id(value) not in index:
+                index[id(value)] = len(distinct)
+                distinct.append(value)
+        self.taken += map(index.__getitem__, map(id, values))
+
+    def array(self, kind: pa.ListType) -> pa.Array:
+        converted = _lists(self.distinct, kind)
+        if len(self.distinct) == len(self.taken):
+            return converted
+        return converted.take(pa.array(self.taken, type=pa.int32()))
+
+
+def _new_columns(table_schema: pa.Schema) -> dict[str, _Values | _Messages]:
+    return {
+        field.name: _Messages() if pa.types.is_list(field.type) else _Values()
+        for field in table_schema
+    }
+
+
+def _lists(values: list[Any], kind: pa.ListType) -> pa.Array:
+    """Arrow converts a flat list of messages ten times faster than a list of lists of them,
+    so the lists are flattened and their offsets given; None is a null list."""
+    offsets, flat, nulls = [0], [], []
+    for value in values:
+        nulls.append(value is None)
+        if value is not None:
+            flat += value
+        offsets.append(len(flat))
+    messages = pa.array(flat, type=kind.value_type)
+    mask = pa.array(nulls, type=pa.bool_()) if any(nulls) else None
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), messages, type=kind, mask=mask)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,24 +217,25 @@ class Card:
 
 
 def dataset_zip(
-    rows: Iterable[Row],
+    blocks: Iterable[Block],
     columns: Sequence[Column],
     keys: Sequence[str],
     split: Split | None,
     card: Callable[[], Card],
     archive: ZipStream,
 ) -> Iterator[bytes]:
-    """The zip's bytes: every row into its split's file, then the files and the card (made
-    once the rows are written)."""
+    """The zip's bytes: every block of rows into its split's file, then the files and the
+    card (made once the rows are written)."""
     table_schema = schema(columns, keys)
     names = split.names if split is not None else ["train"]
     with tempfile.TemporaryDirectory(prefix="fairlabel-parquet-") as folder:
         files = {name: SplitFile(Path(folder), name, table_schema) for name in names}
         try:
             if split is None:
-                files["train"].add_all(rows)
+                for block in blocks:
+                    files["train"].add(block)
             else:
-                _split_rows(rows, split, files)
+                _split_blocks(blocks, split, files)
         finally:
             for file in files.values():
                 file.close()
@@ -192,14 +247,14 @@ def dataset_zip(
         yield from archive.close()
 
 
-def _split_rows(rows: Iterable[Row], split: Split, files: Mapping[str, SplitFile]) -> None:
+def _split_blocks(blocks: Iterable[Block], split: Split, files: Mapping[str, SplitFile]) -> None:
     """An item's rows come together: its split is drawn once for them all."""
     last, file = None, None
-    for row in rows:
-        external_id = row["external_id"]
+    for block in blocks:
+        external_id = block.shared["external_id"]
         if external_id != last or file is None:
             last, file = external_id, files[split.of(external_id)]
-        file.add(row)
+        file.add(block)
 
 
 def data_file(split: str) -> str:

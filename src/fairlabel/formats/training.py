@@ -115,9 +115,9 @@ class ParquetDataset(DatasetFormat):
             keys = parquet.message_keys(items())
             archive = ZipStream(project.exported_at)
             try:
-                rows = dataset.rows(judged())
+                blocks = dataset.blocks(judged())
                 card = functools.partial(dataset_card, dataset, split)
-                yield from parquet.dataset_zip(rows, dataset.columns, keys, split, card, archive)
+                yield from parquet.dataset_zip(blocks, dataset.columns, keys, split, card, archive)
             finally:
                 archive.discard()
 

@@ -40,7 +40,7 @@ the chosen candidate). Its consensus is the first worker's conversation (quality
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from fairlabel.errors import ValidationFailed
@@ -70,6 +70,26 @@ class Column:
 
 
 ITEM_COLUMNS = (Column("external_id", "string"), Column("question", "string"))
+
+
+@dataclass(slots=True)
+class Block:
+    """A judgement's rows as columns: `shared` holds what every row of them has (the item,
+    question and provenance, a comparison's prompt), `varying` a list per other column. The
+    Parquet writer repeats the shared values in Arrow rather than building a dict per row;
+    JSON Lines makes the rows of it (Dataset.rows)."""
+
+    count: int
+    shared: Row
+    varying: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def one_row(row: Row) -> list[Block]:
+    return [Block(1, row)]
+
+
+def sft_block(messages: Sequence[chat.Message]) -> list[Block]:
+    return one_row({"messages": messages})
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,27 +190,6 @@ def consensus_judgements(
                     found["annotators"],
                     found["confidence"],
                 )
-
-
-# --- the rows, as a later chat question would build them too -----------------------------
-
-
-def sft_row(messages: Sequence[chat.Message]) -> Row:
-    return {"messages": messages}
-
-
-def preference_row(
-    prompt: Sequence[chat.Message],
-    chosen: Sequence[chat.Message],
-    rejected: Sequence[chat.Message],
-    margin: float,
-) -> Row:
-    """The messages are used as they are, not copied: a ranking's pairs share them."""
-    return {"prompt": prompt, "chosen": chosen, "rejected": rejected, "margin": margin}
-
-
-def kto_row(prompt: Sequence[chat.Message], completion: Sequence[chat.Message], label: bool) -> Row:
-    return {"prompt": prompt, "completion": completion, "label": label}
 
 
 # --- comparisons ---------------------------------------------------------------------------
@@ -313,17 +312,29 @@ class Dataset:
             {},
         )
 
-    def rows(self, judgements: Iterable[Judgement]) -> Iterator[Row]:
-        """The rows in item order, each with its item, question and provenance."""
+    def blocks(self, judgements: Iterable[Judgement]) -> Iterator[Block]:
+        """The rows in item order as blocks, each with its item, question and provenance."""
         kind, values = self.kind, self.provenance.values
         for judgement in judgements:
-            rows = kind.rows(self, judgement)
-            if not rows:
+            blocks = kind.blocks(self, judgement)
+            if not blocks:
                 continue
             shared = {"external_id": judgement.external_id, "question": judgement.question.name}
             shared |= values(judgement)
-            for row in rows:
-                row.update(shared)
+            for block in blocks:
+                if block.count:
+                    block.shared.update(shared)
+                    yield block
+
+    def rows(self, judgements: Iterable[Judgement]) -> Iterator[Row]:
+        """The blocks' rows, their keys in column order."""
+        order = dict.fromkeys(column.name for column in self.columns)
+        for block in self.blocks(judgements):
+            template = order | block.shared
+            names = list(block.varying)
+            for values in zip(*block.varying.values(), strict=True) if names else [()]:
+                row = template.copy()
+                row.update(zip(names, values, strict=True))
                 yield row
 
 
@@ -345,7 +356,7 @@ class DatasetKind:
     def all_columns(self, project: ExportProject, provenance: Provenance) -> list[Column]:
         return [*self.columns, *ITEM_COLUMNS, *provenance.columns]
 
-    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+    def blocks(self, dataset: Dataset, judgement: Judgement) -> list[Block]:
         raise NotImplementedError
 
 
@@ -360,13 +371,13 @@ class Sft(DatasetKind):
         "the assistant's turn) or a chat's last reply as the last assistant turn."
     )
 
-    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+    def blocks(self, dataset: Dataset, judgement: Judgement) -> list[Block]:
         fields, settings = judgement.fields, judgement.question.settings
         if judgement.question.type == CHAT:
             turns = chat_turns(judgement.answer)
             if not turns:
                 return []
-            return [sft_row([*turns[-1]["prompt"], *chat.assistant(turns[-1]["reply"])])]
+            return sft_block([*turns[-1]["prompt"], *chat.assistant(turns[-1]["reply"])])
         if judgement.question.type == "rewrite":
             prompt = chat.rewritten(fields, settings.field)
             text = judgement.answer["text"]
@@ -378,7 +389,7 @@ class Sft(DatasetKind):
         if prompt is None:
             dataset.skipped[NO_PROMPT] += 1
             return []
-        return [sft_row([*prompt, *chat.assistant(text)])]
+        return sft_block([*prompt, *chat.assistant(text)])
 
 
 NOT_A_DEMONSTRATION = "a text answer about an item that does not await the assistant's turn"
@@ -413,45 +424,50 @@ class Preference(DatasetKind):
         "(tiers - 1)."
     )
 
-    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
-        return _comparison_rows(dataset, judgement, _pair_rows, ranking_pairs, pairs)
+    def blocks(self, dataset: Dataset, judgement: Judgement) -> list[Block]:
+        return _comparison_blocks(dataset, judgement, _pair_block, ranking_pairs, pairs)
 
 
-def _comparison_rows(
+def _comparison_blocks(
     dataset: Dataset,
     judgement: Judgement,
-    build: Callable[[list[chat.Message], Replies, Any], list[Row] | None],
+    build: Callable[[list[chat.Message], Replies, Any], Block | None],
     from_tiers: Callable[[Any], Any],
     from_answer: Callable[[Judgement], Any],
-) -> list[Row]:
+) -> list[Block]:
     """Rows of a comparison: per chat turn from its tiers, otherwise from the answer over
     the item's candidates (an answer naming a missing candidate is counted as skipped)."""
     if judgement.question.type == CHAT:
-        return [
-            row
+        turns = (
+            build(prompt, replies, from_tiers(tiers))
             for prompt, replies, tiers in _chat_turns(judgement)
-            for row in build(prompt, replies, from_tiers(tiers)) or []
-        ]
+        )
+        return [block for block in turns if block is not None]
     found = _compared(dataset, judgement)
     if found is None:
         return []
-    rows = build(*found, from_answer(judgement))
-    if rows is None:
+    block = build(*found, from_answer(judgement))
+    if block is None:
         dataset.skipped[NO_CANDIDATES] += 1
         return []
-    return rows
+    return [block]
 
 
-def _pair_rows(prompt: list[chat.Message], replies: Replies, found: list[Pair]) -> list[Row] | None:
-    """None when a pair names a candidate that is not among the replies."""
-    rows = []
-    for chosen, rejected, margin in found:
-        if chosen not in replies or rejected not in replies:
-            return None
-        row = preference_row(prompt, replies[chosen], replies[rejected], margin)
-        row["chosen_id"], row["rejected_id"] = chosen, rejected
-        rows.append(row)
-    return rows
+def _pair_block(prompt: list[chat.Message], replies: Replies, found: list[Pair]) -> Block | None:
+    """None when a pair names a candidate that is not among the replies. The prompt and the
+    replies are used as they are, not copied: a ranking's pairs share them."""
+    chosen = [pair[0] for pair in found]
+    rejected = [pair[1] for pair in found]
+    if not replies.keys() >= {*chosen, *rejected}:
+        return None
+    varying: dict[str, list[Any]] = {
+        "chosen": [replies[c] for c in chosen],
+        "rejected": [replies[c] for c in rejected],
+        "margin": [pair[2] for pair in found],
+        "chosen_id": chosen,
+        "rejected_id": rejected,
+    }
+    return Block(len(found), {"prompt": prompt}, varying)
 
 
 class Kto(DatasetKind):
@@ -470,21 +486,22 @@ class Kto(DatasetKind):
         "row); a ranking's (or a chat turn's) best tier is desirable and its worst not."
     )
 
-    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
-        return _comparison_rows(dataset, judgement, _labelled_rows, ends_labelled, labelled)
+    def blocks(self, dataset: Dataset, judgement: Judgement) -> list[Block]:
+        return _comparison_blocks(dataset, judgement, _labelled_block, ends_labelled, labelled)
 
 
-def _labelled_rows(
+def _labelled_block(
     prompt: list[chat.Message], replies: Replies, found: list[tuple[str, bool]]
-) -> list[Row] | None:
-    rows = []
-    for candidate, label in found:
-        if candidate not in replies:
-            return None
-        row = kto_row(prompt, replies[candidate], label)
-        row["completion_id"] = candidate
-        rows.append(row)
-    return rows
+) -> Block | None:
+    ids = [candidate for candidate, _ in found]
+    if not replies.keys() >= set(ids):
+        return None
+    varying: dict[str, list[Any]] = {
+        "completion": [replies[c] for c in ids],
+        "label": [label for _, label in found],
+        "completion_id": ids,
+    }
+    return Block(len(found), {"prompt": prompt}, varying)
 
 
 def chat_turns(answer: Any) -> list[dict[str, Any]]:
@@ -571,7 +588,7 @@ class RubricScores(DatasetKind):
     def all_columns(self, project: ExportProject, provenance: Provenance) -> list[Column]:
         return super().all_columns(project, provenance) + _criterion_columns(project, provenance)
 
-    def rows(self, dataset: Dataset, judgement: Judgement) -> list[Row]:
+    def blocks(self, dataset: Dataset, judgement: Judgement) -> list[Block]:
         prompt, response = chat.rated(judgement.fields)
         row: Row = {
             "prompt": None if prompt is None else list(prompt),
@@ -585,7 +602,7 @@ class RubricScores(DatasetKind):
             score = entry.get("score")
             row[criterion] = None if score == NA else score
             row[f"{criterion}_{beside}"] = entry.get(beside)
-        return [row]
+        return one_row(row)
 
 
 def criteria(project: ExportProject) -> list[str]:
