@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from fairlabel.web.client import (
     dashboard,
+    evaluations,
     gold,
     leaderboard,
     model_endpoints,
@@ -16,5 +17,14 @@ from fairlabel.web.client import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (projects, dashboard, transfer, gold, quality, leaderboard, model_endpoints):
+for module in (
+    projects,
+    dashboard,
+    transfer,
+    gold,
+    quality,
+    leaderboard,
+    evaluations,
+    model_endpoints,
+):
     router.include_router(module.router)
