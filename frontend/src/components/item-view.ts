@@ -6,9 +6,8 @@
  * since span offsets count the characters of the raw text. */
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { keyed } from "lit/directives/keyed.js";
-import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { candidateLetter, candidatesOf, isChat, mediaOf } from "../lib/fields";
-import { renderMarkdown } from "../lib/markdown";
+import { markdownView as markdown } from "../lib/markdown";
 import type { ChatMessage, Fields, Media, Shortcut, ToolCall } from "../types";
 import "./audio-view";
 import "./image-view";
@@ -115,12 +114,6 @@ export class ItemView extends LitElement {
 }
 customElements.define("fl-item-view", ItemView);
 
-/** Markdown-it's escaped output, or the text as it is when it is too large to parse. */
-function markdown(text: string): TemplateResult {
-  const rendered = renderMarkdown(text);
-  if (rendered === null) return html`<div class="fl-text">${text}</div>`;
-  return html`<div class="fl-text fl-markdown">${unsafeHTML(rendered)}</div>`;
-}
 
 const ROLE_LABELS: Record<string, string> = { system: "System prompt", user: "User", assistant: "Assistant", tool: "Tool result" };
 

@@ -77,6 +77,8 @@ export function fieldShownByWidget(question: Question): string | null {
     case "bbox":
     case "polygon":
       return setting(question, "field", "image");
+    case "prompt":
+      return setting(question, "brief_field", "brief");
     default:
       return null;
   }

@@ -2,6 +2,8 @@
  * text), links with a javascript:, vbscript:, file: or data: address are refused by its
  * validateLink, and images are off too, so that an item cannot make the worker's browser
  * call a third-party server. Links open in a new tab without a referrer. */
+import { html, type TemplateResult } from "lit";
+import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import MarkdownIt from "markdown-it";
 
 const md = new MarkdownIt({ html: false, linkify: false, typographer: false, breaks: true });
@@ -24,4 +26,11 @@ const MAX_MARKDOWN_CHARS = 2_000_000;
 export function renderMarkdown(text: string): string | null {
   if (text.length > MAX_MARKDOWN_CHARS) return null;
   return md.render(text);
+}
+
+/** Markdown-it's escaped output, or the text as it is when it is too large to parse. */
+export function markdownView(text: string): TemplateResult {
+  const rendered = renderMarkdown(text);
+  if (rendered === null) return html`<div class="fl-text">${text}</div>`;
+  return html`<div class="fl-text fl-markdown">${unsafeHTML(rendered)}</div>`;
 }

@@ -13,6 +13,7 @@ import "./pairwise";
 import "./rubric";
 import "./rewrite";
 import "./chat";
+import "./prompt";
 
 const TAGS: Record<string, StaticValue> = {
   label: unsafeStatic("fl-label-widget"),
@@ -27,6 +28,7 @@ const TAGS: Record<string, StaticValue> = {
   rubric: unsafeStatic("fl-rubric-widget"),
   rewrite: unsafeStatic("fl-rewrite-widget"),
   chat: unsafeStatic("fl-chat-widget"),
+  prompt: unsafeStatic("fl-prompt-widget"),
 };
 
 export function isSupported(type: string): boolean {
