@@ -16,8 +16,9 @@ from fairlabel.auth.policies import Principal
 from fairlabel.config import Settings
 from fairlabel.db import Database, finish, is_finished
 from fairlabel.errors import Forbidden, Unauthorized
+from fairlabel.jobs import service as jobs_service
 from fairlabel.jobs.runner import Runner
-from fairlabel.models import Membership, User
+from fairlabel.models import Job, Membership, User
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -101,6 +102,13 @@ def model_response(model: BaseModel, status_code: int = 200) -> Response:
     The route names the model in `response_model=`, which keeps it in the OpenAPI schema."""
     body = model.__pydantic_serializer__.to_json(model)
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+def job_accepted(job: Job) -> Response:
+    """202 with the queued job, and in `Location` where to follow it (GET /api/jobs/{id})."""
+    response = model_response(jobs_service.job_out(job), 202)
+    response.headers["Location"] = f"/api/jobs/{job.id}"
+    return response
 
 
 def load_principal(db: Session, user: User, csrf_token: str | None = None) -> Principal:

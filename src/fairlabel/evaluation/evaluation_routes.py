@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
-from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, SettingsDep, model_response
+from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, SettingsDep, job_accepted
 from fairlabel.evaluation import battles, evalsets, evaluations, generation
 from fairlabel.evaluation import evaluation_schemas as schemas
 from fairlabel.items import transfer
-from fairlabel.jobs import service as jobs_service
 from fairlabel.jobs.schemas import JobOut
 from fairlabel.models import Evaluation, Project
 from fairlabel.projects import service as projects_service
@@ -128,9 +127,7 @@ def generate(
     follow `Location` (GET /api/jobs/{id}) for its progress."""
     evaluation, _ = _managed(db, principal, evaluation_id)
     job = generation.start_generation(db, runner, evaluation, principal.id)
-    response = model_response(jobs_service.job_out(job), status.HTTP_202_ACCEPTED)
-    response.headers["Location"] = f"/api/jobs/{job.id}"
-    return response
+    return job_accepted(job)
 
 
 @router.get("/evaluations/{evaluation_id}/failures", operation_id="list_eval_failures")

@@ -9,11 +9,10 @@ from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
-from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, model_response
+from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, job_accepted
 from fairlabel.errors import NotFound
 from fairlabel.evaluation import agreement, judges, rubrics, versions
 from fairlabel.evaluation import judge_schemas as schemas
-from fairlabel.jobs import service as jobs_service
 from fairlabel.jobs.schemas import JobOut
 from fairlabel.models import Project
 from fairlabel.models.judges import Judge
@@ -74,9 +73,7 @@ def run_judge(
     judge, project = _readable(db, principal, judge_id)
     policies.manage_project(principal, project)
     job = judges.start_judging(db, runner, project, judge, principal.id)
-    response = model_response(jobs_service.job_out(job), status.HTTP_202_ACCEPTED)
-    response.headers["Location"] = f"/api/jobs/{job.id}"
-    return response
+    return job_accepted(job)
 
 
 @router.get("/judges/{judge_id}/verdicts", operation_id="list_judge_verdicts")

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from fairlabel.auth import policies
-from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, model_response
-from fairlabel.jobs import service as jobs_service
+from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, job_accepted
 from fairlabel.jobs.schemas import JobOut
 from fairlabel.projects import service as projects_service
 from fairlabel.quality import jobs, service
@@ -64,6 +63,4 @@ def recompute_consensus(
     project = projects_service.get_project(db, project_id)
     policies.manage_project(principal, project)
     job = jobs.start_recompute(db, runner, project, method, question, principal.id)
-    response = model_response(jobs_service.job_out(job), status.HTTP_202_ACCEPTED)
-    response.headers["Location"] = f"/api/jobs/{job.id}"
-    return response
+    return job_accepted(job)
