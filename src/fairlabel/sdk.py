@@ -215,6 +215,80 @@ class Client:
         result: JSON = self.wait_for_job(job["id"], timeout=timeout, interval=interval)["result"]
         return result
 
+    # --- model endpoints -------------------------------------------------------------------
+    def list_model_endpoints(self, organization_id: int) -> list[JSON]:
+        """The organization's OpenAI-compatible endpoints; a key shows only its last 4."""
+        result: list[JSON] = self._call("GET", f"/organizations/{organization_id}/model-endpoints")
+        return result
+
+    def create_model_endpoint(
+        self, organization_id: int, name: str, base_url: str, model: str, **fields: Any
+    ) -> JSON:
+        """Register an endpoint (api_key, sampling, max_concurrency, timeout_seconds,
+        max_retries, currency and prices optional); the key is stored encrypted."""
+        body = {"name": name, "base_url": base_url, "model": model, **fields}
+        result: JSON = self._call(
+            "POST", f"/organizations/{organization_id}/model-endpoints", json=body
+        )
+        return result
+
+    def get_model_endpoint(self, endpoint_id: int) -> JSON:
+        result: JSON = self._call("GET", f"/model-endpoints/{endpoint_id}")
+        return result
+
+    def update_model_endpoint(self, endpoint_id: int, **fields: Any) -> JSON:
+        """The fields given replace the stored ones; api_key=None removes the key."""
+        result: JSON = self._call("PATCH", f"/model-endpoints/{endpoint_id}", json=fields)
+        return result
+
+    def delete_model_endpoint(self, endpoint_id: int) -> None:
+        """The endpoint goes; the record of its calls stays."""
+        self._call("DELETE", f"/model-endpoints/{endpoint_id}")
+
+    def test_model_endpoint(self, endpoint_id: int) -> JSON:
+        """A one-token completion: `ok`, latency and time to first token, or the failure's
+        code and message (a failing endpoint is an answer, not an ApiError)."""
+        result: JSON = self._call("POST", f"/model-endpoints/{endpoint_id}/test")
+        return result
+
+    def model_usage(self, project_id: int) -> JSON:
+        """The project's model calls, tokens and cost (by currency and per endpoint)."""
+        result: JSON = self._call("GET", f"/projects/{project_id}/model-usage")
+        return result
+
+    # --- chat turns ------------------------------------------------------------------------
+    def chat_turn(
+        self,
+        assignment_id: int,
+        question: str,
+        turn: int,
+        message: str | None = None,
+        previous: JSON | None = None,
+    ) -> Iterator[tuple[str, JSON]]:
+        """Start (or regenerate) a turn of a chat task held by this worker: its server-sent
+        events as (name, data) as they arrive: start, delta per piece of a candidate, done
+        per candidate, then turn (stored), error (nothing stored, the lease extended) or
+        stopped. `previous` is {chosen, rewrite} of the turn before. A refused request
+        raises ApiError when the iteration starts, before any event."""
+        body = {"turn": turn, "message": message, "previous": previous}
+        url = f"/assignments/{assignment_id}/chat/{question}/turns"
+        with self._http.stream("POST", url, json=body) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ApiError(response.status_code, _json_or_empty(response))
+            yield from _server_sent_events(response.iter_lines())
+
+    def chat_turns(self, assignment_id: int, question: str) -> list[JSON]:
+        """The turns stored so far: prompt, candidates (model, sampling, text), wait."""
+        url = f"/assignments/{assignment_id}/chat/{question}/turns"
+        result: list[JSON] = self._call("GET", url)
+        return result
+
+    def stop_chat_turn(self, assignment_id: int, question: str) -> bool:
+        """Stop the generation running for this task; False when none was."""
+        result = self._call("POST", f"/assignments/{assignment_id}/chat/{question}/stop")
+        return bool(result["stopped"])
+
     # --- jobs ----------------------------------------------------------------------------
     def job(self, job_id: int) -> JSON:
         """A job's status, progress (`done` of `total`, `message`), result or error."""
@@ -323,6 +397,22 @@ class Client:
                 with Path(destination).open("wb") as handle:
                     return _copy(response, handle)
             return _copy(response, destination)
+
+
+def _server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, JSON]]:
+    """(event, data) per event of a text/event-stream, its data parsed as JSON."""
+    name, data = "message", list[str]()
+    for line in lines:
+        if not line:
+            if data:
+                yield name, orjson.loads("\n".join(data))
+            name, data = "message", []
+        elif line.startswith("event:"):
+            name = line[len("event:") :].strip()
+        elif line.startswith("data:"):
+            data.append(line[len("data:") :].strip())
+    if data:
+        yield name, orjson.loads("\n".join(data))
 
 
 def _copy(response: httpx.Response, handle: IO[bytes]) -> int:
