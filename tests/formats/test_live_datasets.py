@@ -80,3 +80,20 @@ def test_the_consensus_of_live_answers_is_the_first_as_workers_saw_different_can
         (figure,) = aggregator.figures(settings, {1: [(1, answer), (2, other)]})
         assert figure.value is None and figure.reason is not None and "live" in figure.reason
         assert kind.score(settings, answer, answer) == 1.0
+
+
+def test_a_live_ranking_is_an_oasst_tree_of_the_generated_candidates() -> None:
+    second = {**RANK_ANSWER, "ranking": [["c1"], ["c2", "c3"]], "live": _live("x", "y", "z")}
+    project = make_project(RANK)
+    annotations = [make_annotation({"order": RANK_ANSWER}), make_annotation({"order": second})]
+    record = make_record(1, ITEM, *annotations)
+    body = b"".join(get_format("oasst").chunks(project, source_of([record])))
+    (tree,) = [orjson.loads(line) for line in body.splitlines()]
+    root = tree["prompt"]
+    assert (root["role"], root["text"]) == ("prompter", "Name a lake in Kenya.")
+    assert [(r["candidate_id"], r["text"], r["rank"]) for r in root["replies"]] == [
+        ("c1", "Naivasha.", 1),
+        ("c2", "Turkana.", 0),
+        ("c3", "Victoria.", 0),
+    ]
+    assert tree["answers"][1]["answer"] == second

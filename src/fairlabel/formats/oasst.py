@@ -9,7 +9,9 @@ ranking of its siblings, so ranks come from the consensus: the stored one (aggre
 per annotation, the same aggregation over the item's answers that no reviewer rejected
 (quality.kinds: Bradley-Terry for rankings, the vote for pairwise), with each worker's own
 answer kept beside it in `answers`. A pairwise tree says its outcome (`choice`: a, b, tie or
-both_bad); tie and both_bad rank both candidates 0."""
+both_bad); tie and both_bad rank both candidates 0. A live comparison (candidates generated
+for each worker) is the tree of its consensus, the first answer: the prompt sent to the
+models and the candidates they generated, as the answer stores them."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -27,6 +29,7 @@ from fairlabel.formats.base import (
 )
 from fairlabel.formats.registry import register
 from fairlabel.quality.kinds import aggregator_for
+from fairlabel.questions.ranking import tiers_of
 from fairlabel.questions.registry import get_question_type
 
 ROLES = {"user": "prompter", "assistant": "assistant", "tool": "tool"}
@@ -109,8 +112,7 @@ def tree(
     extra: dict[str, Any],
 ) -> dict[str, Any] | None:
     """One item's tree for one question; None when the item has no prompt or candidates."""
-    prompt = chat.prompt(fields) or []
-    texts = chat.candidate_texts(fields, question.settings.field)
+    prompt, texts = _judged(fields, question, consensus)
     chain = [m for m in prompt if m.get("role") != "system"]
     if not chain or texts is None:
         return None
@@ -142,6 +144,16 @@ def tree(
     return {**head, **extra, "prompt": _chain(tree_id, chain, replies)}
 
 
+def _judged(
+    fields: Mapping[str, Any], question: trl.Asked, consensus: Any
+) -> tuple[chat.Messages, dict[str, str] | None]:
+    """The prompt and each candidate's text: a live answer's own, else the item's."""
+    live = consensus.get("live") if isinstance(consensus, dict) else None
+    if isinstance(live, dict):
+        return live["prompt"], {c["id"]: c["text"] for c in live["candidates"]}
+    return chat.prompt(fields) or [], chat.candidate_texts(fields, question.settings.field)
+
+
 def _chain(tree_id: str, messages: Sequence[chat.Message], replies: list[Any]) -> Any:
     """The messages as a chain, each the only reply of the one before; the candidates last."""
     node: Any = None
@@ -161,7 +173,8 @@ def _chain(tree_id: str, messages: Sequence[chat.Message], replies: list[Any]) -
 def _ranks(question: trl.Asked, consensus: Any, ids: list[str]) -> dict[str, int]:
     """Each candidate's rank in the consensus: its tier, or its side of a pairwise vote."""
     if question.type == "ranking":
-        return {candidate: tier for tier, members in enumerate(consensus) for candidate in members}
+        tiers = tiers_of(consensus)
+        return {candidate: tier for tier, members in enumerate(tiers) for candidate in members}
     choice = consensus.get("choice")
     if len(ids) != 2 or choice not in trl.PAIR_SIDES:
         return dict.fromkeys(ids, 0) if choice in ("tie", "both_bad") else {}
