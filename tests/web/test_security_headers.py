@@ -103,6 +103,16 @@ def world(factory: Factory) -> dict[str, Any]:
     assert test.status_code == 201, test.text
     job = owner.post(f"/api/projects/{pid}/consensus")
     assert job.status_code == 202, job.text
+    receiver = owner.post(
+        f"/api/organizations/{org_id}/webhooks",
+        json={"url": "http://127.0.0.1:9/hooks", "events": ["job.finished"]},
+    )
+    assert receiver.status_code == 201, receiver.text
+    stream = owner.post(
+        f"/api/projects/{pid}/monitoring-streams",
+        json={"name": "prod", "flag_question": "sentiment", "flag_values": ["negative"]},
+    )
+    assert stream.status_code == 201, stream.text
     return {
         "accounts": [owner, factory.user(operator=True), factory.worker()],
         "values": {
@@ -112,6 +122,8 @@ def world(factory: Factory) -> dict[str, Any]:
             "job_id": job.headers["location"].rsplit("/", 1)[1],
             "payout_id": 1,
             "file_format": "csv",
+            "receiver_id": receiver.json()["id"],
+            "stream_id": stream.json()["id"],
         },
     }
 

@@ -1,5 +1,6 @@
 """A real HTTP receiver on 127.0.0.1 that a test starts: it records every POST (headers and
-raw body) and answers with the status the test sets."""
+raw body) and answers with the status the test sets; and reading a receiver's deliveries
+through the API, as a client watches them."""
 
 import socket
 import threading
@@ -7,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.factories import Account
 
 #: Generous for a loaded 2-core machine; a delivery here takes milliseconds.
 WAIT_SECONDS = 30
@@ -69,3 +72,21 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def deliveries(owner: Account, receiver_id: int) -> list[dict[str, Any]]:
+    response = owner.get(f"/api/webhooks/{receiver_id}/deliveries")
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def wait_for_attempts(owner: Account, receiver_id: int, count: int) -> dict[str, Any]:
+    """The newest delivery once the background sender has made `count` attempts at it."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        found = deliveries(owner, receiver_id)
+        if found and found[0]["attempts"] >= count:
+            return found[0]
+        assert time.monotonic() < deadline, found
+        time.sleep(0.02)

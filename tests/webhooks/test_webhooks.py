@@ -3,7 +3,6 @@ event arrives signed; a receiver that is down changes nothing for the request th
 the event, and its deliveries are retried with backoff, each attempt listed with its error,
 until one succeeds or the attempts run out; bad receivers are specific 4xx."""
 
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from fairlabel.models import WebhookReceiver
 from fairlabel.webhooks import delivery, signing
 from tests.factories import Account, Factory
 from tests.jobs.helpers import recompute
-from tests.webhooks.receiver import WAIT_SECONDS, Receiver, free_port
+from tests.webhooks.receiver import Receiver, deliveries, free_port, wait_for_attempts
 
 
 @pytest.fixture
@@ -31,24 +30,6 @@ def register(owner: Account, org_id: int, url: str, events: list[str], **extra: 
     return owner.post(
         f"/api/organizations/{org_id}/webhooks", json={"url": url, "events": events, **extra}
     )
-
-
-def deliveries(owner: Account, receiver_id: int) -> list[dict[str, Any]]:
-    response = owner.get(f"/api/webhooks/{receiver_id}/deliveries")
-    assert response.status_code == 200, response.text
-    found: list[dict[str, Any]] = response.json()
-    return found
-
-
-def wait_for_attempts(owner: Account, receiver_id: int, count: int) -> dict[str, Any]:
-    """The newest delivery once the background sender has made `count` attempts at it."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        found = deliveries(owner, receiver_id)
-        if found and found[0]["attempts"] >= count:
-            return found[0]
-        assert time.monotonic() < deadline, found
-        time.sleep(0.02)
 
 
 def at(text: str) -> datetime:

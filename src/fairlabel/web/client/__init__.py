@@ -11,9 +11,11 @@ from fairlabel.web.client import (
     gold,
     leaderboard,
     model_endpoints,
+    monitoring,
     projects,
     quality,
     transfer,
+    webhooks,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -27,4 +29,6 @@ for module in (
     evaluations,
     model_endpoints,
 ):
+    router.include_router(module.router)
+for module in (monitoring, webhooks):  # production monitoring; webhook receivers
     router.include_router(module.router)
