@@ -258,3 +258,23 @@ def test_a_failed_live_generation_extends_the_lease_and_the_worker_may_retry(
     assert expires_at(factory, assignment) > deadline
     assert worker.get(turns_url(assignment)).json() == []
     assert submit(worker, assignment, {"choice": "a"}).status_code == 422
+
+
+def test_the_wait_for_live_candidates_counts_as_task_time(
+    factory: Factory, standin: StandIn
+) -> None:
+    worker, assignment, _ = chat_task(
+        factory,
+        standin,
+        kind="ranking",
+        fields={"messages": PROMPT},
+        models=("ttft=400;tokens=3", "ttft=400;tokens=3"),
+    )
+    stored = turn(worker, assignment, {"turn": 0})
+    assert stored["wait_ms"] >= 400
+    response = worker.post(
+        f"/api/assignments/{assignment['id']}/submit",
+        json={"answers": {"q": {"ranking": [["c1"], ["c2"]]}}, "time_spent_ms": 10},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["time_spent_ms"] >= stored["wait_ms"] - 1
