@@ -14,6 +14,7 @@ from tests.evaluation.judging import BATTLES, battles_project, judge, org_of, ru
 from tests.evaluation.test_leaderboard_api import QUESTIONS
 from tests.exports.helpers import build_project
 from tests.factories import Factory
+from tests.jobs.helpers import wait_for_job
 from tests.llm.helpers import register
 from tests.llm.standin import StandIn, unique_model
 
@@ -39,6 +40,7 @@ def test_a_judge_votes_on_every_battle_in_both_orders(factory: Factory, standin:
     assert "$response_a" in made["template"]
     job = run(built, made["id"])
     assert job["status"] == "succeeded", job
+    assert (job["done"], job["total"], job["kind"]) == (10, 10, "judge")
     result = job["result"]
     assert (result["items"], result["ok"], result["unparseable"], result["failed"]) == (5, 10, 0, 0)
     assert result["errors"] == [] and result["routed"] == 0
@@ -205,3 +207,14 @@ def test_a_judge_of_a_removed_question_leaves_the_leaderboard_alone(
     assert patched.status_code == 200, patched.text
     board = _board(built, source="all")
     assert board["question"] == "preferred" and board["judge_votes"] == 0
+
+
+def test_one_run_at_a_time_per_project(factory: Factory, standin: StandIn) -> None:
+    built = battles_project(factory)
+    slow = judge(built, factory, standin, mode="longer;ttft=400")
+    started = built.owner.post(f"/api/judges/{slow['id']}/runs")
+    assert started.status_code == 202, started.text
+    second = built.owner.post(f"/api/judges/{slow['id']}/runs")
+    assert second.status_code == 409, second.text
+    assert second.json()["error"]["details"][0]["job_id"] == started.json()["id"]
+    assert wait_for_job(built.owner, started.json()["id"])["status"] == "succeeded"
