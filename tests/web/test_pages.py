@@ -156,5 +156,9 @@ def test_questions_are_described_in_words() -> None:
     assert described("polygon", labels=["road"]) == "outline each road in the image"
     assert described("ranking", allow_ties=False) == "rank the responses from best to worst"
     assert described("pairwise") == "say which of two responses is better"
+    assert described("pairwise", live={"endpoints": [1]}) == (
+        "say which of two responses is better; the project's models write them for you while"
+        " you wait (paid time)"
+    )
     assert described("text", multiline=False) == "write a short text"
     assert described("keypoints") == "answer a keypoints question"

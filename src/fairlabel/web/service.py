@@ -73,6 +73,13 @@ def _render_cached(text: str) -> str:
     return html
 
 
+def _live(settings: dict[str, Any], task: str) -> str:
+    """A live comparison says so: the worker waits for models (paid) before judging."""
+    if settings.get("live"):
+        return f"{task}; the project's models write them for you while you wait (paid time)"
+    return task
+
+
 def describe_question(question: Question) -> str:
     """What a worker will be asked to do, in words, before they take a task."""
     settings: dict[str, Any] = question.settings or {}
@@ -89,12 +96,13 @@ _DESCRIPTIONS = {
     "span": lambda s, labels: f"mark passages in the text as {labels}",
     "bbox": lambda s, labels: f"draw a box around each {labels.replace(', ', ' / ')} in the image",
     "polygon": lambda s, labels: f"outline each {labels.replace(', ', ' / ')} in the image",
-    "ranking": lambda s, labels: (
+    "ranking": lambda s, labels: _live(
+        s,
         "rank the responses from best to worst (ties allowed)"
         if s.get("allow_ties", True)
-        else "rank the responses from best to worst"
+        else "rank the responses from best to worst",
     ),
-    "pairwise": lambda s, labels: "say which of two responses is better",
+    "pairwise": lambda s, labels: _live(s, "say which of two responses is better"),
     "rubric": lambda s, labels: _describe_rubric(s.get("criteria", [])),
     "rewrite": lambda s, labels: "rewrite a response into the best one you can",
 }
