@@ -256,6 +256,44 @@ class Client:
         result: JSON = self._call("GET", f"/projects/{project_id}/model-usage")
         return result
 
+    # --- LLM judges ------------------------------------------------------------------------
+    def create_judge(self, project_id: int, name: str, endpoint_id: int, **fields: Any) -> JSON:
+        """A judge of the project's pairwise or rubric question (question, template, rubric,
+        response_format, min_confidence optional; the shipped template by default)."""
+        body = {"name": name, "endpoint_id": endpoint_id, **fields}
+        result: JSON = self._call("POST", f"/projects/{project_id}/judges", json=body)
+        return result
+
+    def run_judge(self, judge_id: int, *, timeout: float = 3600.0, interval: float = 0.5) -> JSON:
+        """Ask the judge for every verdict it lacks and wait for the job: returns the counts
+        (ok, unparseable, failed), the errors, and how many items went to people."""
+        job: JSON = self._call("POST", f"/judges/{judge_id}/runs")
+        result: JSON = self.wait_for_job(job["id"], timeout=timeout, interval=interval)["result"]
+        return result
+
+    def judge_verdicts(self, judge_id: int, **params: Any) -> list[JSON]:
+        """The judge's verdicts (`status`, `after`, `limit` optional), the reply as it came."""
+        result: list[JSON] = self._call("GET", f"/judges/{judge_id}/verdicts", params=params)
+        return result
+
+    def judge_agreement(self, judge_id: int, **params: Any) -> JSON:
+        """Cohen's kappa with people and its interval, swap consistency, flagged items."""
+        result: JSON = self._call("GET", f"/judges/{judge_id}/agreement", params=params)
+        return result
+
+    def rubric_scores(self, project_id: int, **params: Any) -> JSON:
+        """Per model and criterion, the mean score with its interval (`source` optional)."""
+        result: JSON = self._call("GET", f"/projects/{project_id}/rubric-scores", params=params)
+        return result
+
+    def compare_versions(
+        self, project_id: int, baseline: str, candidate: str, **params: Any
+    ) -> JSON:
+        """The candidate version's paired win rate over the baseline, overall and per category."""
+        query = {"baseline": baseline, "candidate": candidate, **params}
+        result: JSON = self._call("GET", f"/projects/{project_id}/versions", params=query)
+        return result
+
     # --- chat turns ------------------------------------------------------------------------
     def chat_turn(
         self,
