@@ -20,6 +20,7 @@ ALL = [
     "rubric",
     "rewrite",
     "chat",
+    "prompt",
 ]
 KINDS = {
     "label": "categorical",
@@ -34,6 +35,7 @@ KINDS = {
     "rubric": "rubric",
     "rewrite": "rewrite",
     "chat": "chat",
+    "prompt": "prompt",
 }
 
 
