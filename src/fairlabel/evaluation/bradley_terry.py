@@ -334,7 +334,8 @@ class _PairRefit:
     by the point's Hessian, fixed: resampled Hessians differ from it by a few percent, so
     each step gains about two digits and no round needs its own factorisation. A round is
     done when its step is under `_STEP_TOL` (the error left is a fraction of that step); one
-    not done after `_FIXED_STEPS` steps is refitted by `fit`, line search and all."""
+    whose step does not halve (a small resample far from the point) or that is not done
+    after `_FIXED_STEPS` steps is refitted by `fit`, line search and all."""
 
     data: Battles
     n: int
@@ -354,18 +355,26 @@ class _PairRefit:
         weight, half, tie = self.pairs.sums(counts)
         z = np.tile(np.append(self.start.theta, self.start.log_nu)[:, None], (1, len(counts)))
         active = np.arange(len(counts))
+        stalled: list[Ints] = []
         at = z[:, :1]  # every round's gradient at the start needs the margins only once
+        last = np.full(len(counts), np.inf)
         for _ in range(_FIXED_STEPS):
             step = cho_solve(self.factor, self._gradient(at, weight, half, tie))
             z[:, active] -= step
-            going = np.abs(step).max(axis=0) >= _STEP_TOL
+            size = np.abs(step).max(axis=0)
+            going = size >= _STEP_TOL
+            slow = going & (size > last / 2)  # far from the point the fixed Hessian misleads
+            stalled.append(active[slow])
+            going &= ~slow
             if not going.all():
-                active, tie = active[going], tie[going]
+                active, tie, last = active[going], tie[going], size[going]
                 weight, half = weight[:, going], half[:, going]
+            else:
+                last = size
             if not len(active):
                 break
             at = z[:, active]
-        for r in active:
+        for r in np.concatenate([active, *stalled]):
             z[:n, r] = fit(self.data.with_count(counts[r]), n, self.prior_sd, self.start).theta
         theta = z[:n].T
         result: Floats = theta - theta.mean(axis=1, keepdims=True)
