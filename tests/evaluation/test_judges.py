@@ -158,6 +158,7 @@ def test_a_project_with_no_battles_has_nothing_to_judge(factory: Factory, standi
     refused = built.owner.post(f"/api/judges/{made['id']}/runs")
     assert refused.status_code == 422, refused.text
     assert "no battles" in refused.json()["error"]["message"]
+    assert refused.json()["error"]["expected"].startswith("a project with battles")
     with factory.database.session(write=False) as db:
         assert db.scalar(select(func.count()).select_from(Job)) == 0
 
@@ -218,3 +219,12 @@ def test_one_run_at_a_time_per_project(factory: Factory, standin: StandIn) -> No
     assert second.status_code == 409, second.text
     assert second.json()["error"]["details"][0]["job_id"] == started.json()["id"]
     assert wait_for_job(built.owner, started.json()["id"])["status"] == "succeeded"
+
+
+def test_a_judge_whose_endpoint_was_deleted_is_refused(factory: Factory, standin: StandIn) -> None:
+    built = battles_project(factory)
+    made = judge(built, factory, standin)
+    endpoint_id = built.owner.get(f"/api/judges/{made['id']}").json()["endpoint_id"]
+    assert built.owner.delete(f"/api/model-endpoints/{endpoint_id}").status_code == 204
+    refused = built.owner.post(f"/api/judges/{made['id']}/runs")
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "endpoint_id"

@@ -211,7 +211,7 @@ def plan(db: Session, project: Project, judge: Judge) -> Plan:
     tasks, skipped = _tasks(db, project, judge, context)
     if not tasks and not _has_verdicts(db, judge.id):
         raise ValidationFailed(
-            f"project {project.id} has nothing for the judge: {_wanted(context)}",
+            f"project {project.id} has nothing for the judge: no {_wanted(context)}",
             field="project_id",
             value=project.id,
             expected=f"a project with {_wanted(context)}",
@@ -236,8 +236,8 @@ def plan(db: Session, project: Project, judge: Judge) -> Plan:
 def _wanted(context: QuestionContext) -> str:
     if context.type == "pairwise":
         field = getattr(context.settings, "field", "responses")
-        return f"no battles (items with a prompt and two responses in {field!r})"
-    return "no items with a prompt and a response to score"
+        return f"battles (items with a prompt and two responses in {field!r})"
+    return "items with a prompt and a response to score"
 
 
 def _has_verdicts(db: Session, judge_id: int) -> bool:
