@@ -11,6 +11,7 @@ import pytest
 
 from tests.exports.helpers import Built, build_project, work
 from tests.factories import Factory
+from tests.web.helpers import sign_in
 
 QUESTIONS = [{"name": "better", "type": "pairwise", "settings": {"field": "responses"}}]
 PLAN = [("m1", "m2", "a"), ("m2", "m3", "a"), ("m1", "m3", "tie"), ("m3", "m1", "b")]
@@ -80,6 +81,14 @@ def test_csv_json_and_parquet_agree_with_the_api(factory: Factory) -> None:
     assert str(table.schema.field("style_score").type) == "double"
     meta = table.schema.metadata[b"fairlabel.leaderboard"].decode()
     assert '"bootstrap_rounds":200' in meta and '"seed":7' in meta
+
+
+def test_the_leaderboard_page_links_the_files(factory: Factory) -> None:
+    built = voted(factory)
+    sign_in(built.owner.client, built.owner.email)
+    page = built.owner.client.get(f"/projects/{built.project_id}/leaderboard").text
+    for file_format in ("csv", "json", "parquet"):
+        assert f"/leaderboard/export?format={file_format}" in page
 
 
 def test_bad_exports(factory: Factory) -> None:

@@ -27,6 +27,8 @@ def test_the_chart_and_the_days(factory: Factory) -> None:
     sign_in(client, owner.email)
     listing = client.get(f"/projects/{project['id']}/monitoring")
     assert listing.status_code == 200 and f"/monitoring-streams/{created['id']}" in listing.text
+    dashboard = client.get(f"/projects/{project['id']}").text
+    assert f'href="/projects/{project["id"]}/monitoring"' in dashboard
     page = client.get(f"/monitoring-streams/{created['id']}")
     assert page.status_code == 200, page.text
     assert inline_code(page.text) == []

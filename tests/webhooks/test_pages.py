@@ -18,6 +18,8 @@ def test_an_owner_adds_a_receiver_and_reads_its_attempts(factory: Factory) -> No
     client = factory.client
     sign_in(client, owner.email)
     csrf = page_csrf(client)
+    endpoints = client.get(f"/organizations/{org_id}/model-endpoints").text
+    assert f'href="/organizations/{org_id}/webhooks"' in endpoints
     page = client.get(f"/organizations/{org_id}/webhooks")
     assert page.status_code == 200 and "No receivers yet" in page.text
     assert inline_code(page.text) == []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from fairlabel.auth.policies import manages_project
 from fairlabel.deps import SessionDep
 from fairlabel.errors import FairlabelError
 from fairlabel.monitoring import policies, service
@@ -83,11 +84,9 @@ def streams_page(
     request: Request, project: MemberProject, db: SessionDep, principal: SignedIn
 ) -> Response:
     streams = [service.describe(s) for s in service.list_streams(db, project.id)]
-    return render(
-        request,
-        "client/monitoring_streams.html",
-        context(principal, project=project, streams=streams),
-    )
+    can_manage = manages_project(principal, project)
+    page = context(principal, project=project, streams=streams, can_manage=can_manage)
+    return render(request, "client/monitoring_streams.html", page)
 
 
 @router.get("/monitoring-streams/{stream_id}", response_class=HTMLResponse)
