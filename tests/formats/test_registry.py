@@ -21,6 +21,7 @@ from .factories import (
     source_of,
 )
 
+DATASETS = ("sft", "preference", "kto", "rubric", "prompts", "red-team")
 EXPECTED = {
     "jsonl": ("application/x-ndjson", ".jsonl"),
     "coco": ("application/json", ".json"),
@@ -28,13 +29,10 @@ EXPECTED = {
     "voc": ("application/zip", ".zip"),
     "conll": ("text/plain; charset=utf-8", ".conll"),
     "oasst": ("application/x-ndjson", ".jsonl"),
-    **{name: ("application/x-ndjson", ".jsonl") for name in ("sft", "preference", "kto", "rubric")},
-    **{
-        f"{name}-parquet": ("application/zip", ".zip")
-        for name in ("sft", "preference", "kto", "rubric")
-    },
+    **{name: ("application/x-ndjson", ".jsonl") for name in DATASETS},
+    **{f"{name}-parquet": ("application/zip", ".zip") for name in DATASETS},
 }
-TWO_PASSES = {"coco", "conll", "sft-parquet", "preference-parquet", "kto-parquet", "rubric-parquet"}
+TWO_PASSES = {"coco", "conll", *(f"{name}-parquet" for name in DATASETS)}
 
 
 def test_every_format_is_registered() -> None:

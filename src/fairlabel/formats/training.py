@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import orjson
 
 from fairlabel.errors import ValidationFailed
-from fairlabel.formats import parquet, trl
+from fairlabel.formats import parquet, prompts, trl
 from fairlabel.formats.base import (
     ConsensusFormat,
     ConsensusRecord,
@@ -219,4 +219,32 @@ class KtoParquet(ParquetDataset):
 class RubricParquet(ParquetDataset):
     name = "rubric-parquet"
     kind = trl.RUBRIC
+    description = _describe(kind, "Parquet with a Hugging Face dataset card (zip)")
+
+
+@register
+class PromptsJsonl(JsonlDataset):
+    name = "prompts"
+    kind = prompts.PROMPTS
+    description = _describe(kind, "JSON Lines")
+
+
+@register
+class PromptsParquet(ParquetDataset):
+    name = "prompts-parquet"
+    kind = prompts.PROMPTS
+    description = _describe(kind, "Parquet with a Hugging Face dataset card (zip)")
+
+
+@register
+class RedTeamJsonl(JsonlDataset):
+    name = "red-team"
+    kind = prompts.RED_TEAM
+    description = _describe(kind, "JSON Lines")
+
+
+@register
+class RedTeamParquet(ParquetDataset):
+    name = "red-team-parquet"
+    kind = prompts.RED_TEAM
     description = _describe(kind, "Parquet with a Hugging Face dataset card (zip)")
