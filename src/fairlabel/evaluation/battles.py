@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fairlabel.errors import ValidationFailed
 from fairlabel.evaluation import evaluation_schemas as schemas
-from fairlabel.evaluation.evaluations import models_of
+from fairlabel.evaluation.evaluations import in_eval_set, models_of
 from fairlabel.items import service as items_service
 from fairlabel.models import (
     Battle,
@@ -58,7 +58,7 @@ def create_battles(
     prompts = list(
         db.scalars(
             select(EvalPrompt)
-            .where(EvalPrompt.evaluation_id == evaluation.id)
+            .where(EvalPrompt.evaluation_id == evaluation.id, in_eval_set())
             .order_by(EvalPrompt.id)
         )
     )

@@ -7,12 +7,21 @@ import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from fairlabel.auth import policies
 from fairlabel.auth.policies import Principal
-from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, SettingsDep, job_accepted
-from fairlabel.evaluation import battles, evalsets, evaluations, generation
+from fairlabel.db import Database
+from fairlabel.deps import (
+    CurrentPrincipal,
+    DatabaseDep,
+    RunnerDep,
+    SessionDep,
+    SettingsDep,
+    job_accepted,
+)
+from fairlabel.evaluation import arena, battles, evalsets, evaluations, generation
 from fairlabel.evaluation import evaluation_schemas as schemas
 from fairlabel.items import transfer
 from fairlabel.jobs.schemas import JobOut
@@ -170,3 +179,47 @@ def _managed(db: Session, principal: Principal, evaluation_id: int) -> tuple[Eva
     evaluation, project = _readable(db, principal, evaluation_id)
     policies.manage_project(principal, project)
     return evaluation, project
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/arena-tasks",
+    operation_id="add_arena_tasks",
+    status_code=status.HTTP_201_CREATED,
+)
+def add_arena_tasks(
+    evaluation_id: int, body: schemas.ArenaTasks, principal: CurrentPrincipal, db: SessionDep
+) -> schemas.ImportOut:
+    """Arena tasks: each worker writes a prompt that two of the evaluation's models, drawn
+    at random, answer live (POST /api/assignments/{id}/arena)."""
+    evaluation, project = _managed(db, principal, evaluation_id)
+    return schemas.ImportOut(imported=arena.add_tasks(db, evaluation, project, body.count))
+
+
+@router.post("/assignments/{assignment_id}/arena", operation_id="answer_arena_prompt")
+async def answer_arena_prompt(
+    assignment_id: int,
+    body: schemas.ArenaPrompt,
+    principal: CurrentPrincipal,
+    database: DatabaseDep,
+) -> schemas.ArenaAnswers:
+    """The worker's prompt answered by two anonymous models (a and b); vote on them with the
+    task's pairwise question, then GET this path for their names. A model that fails is a
+    502, nothing is stored, and the lease is extended by the time it took."""
+    plan = await run_in_threadpool(_arena_plan, database, principal.id, assignment_id, body.prompt)
+    return await arena.answer(database, plan)
+
+
+@router.get("/assignments/{assignment_id}/arena", operation_id="reveal_arena_models")
+def reveal_arena_models(
+    assignment_id: int, principal: CurrentPrincipal, db: SessionDep
+) -> schemas.ArenaReveal:
+    """The models behind a and b, once the vote is submitted (409 before)."""
+    return arena.reveal(db, principal.id, assignment_id)
+
+
+def _arena_plan(
+    database: Database, worker_id: int, assignment_id: int, prompt: str
+) -> arena.ArenaPlan:
+    """In a read session closed before the models are called: no transaction waits on one."""
+    with database.session(write=False) as db:
+        return arena.plan(db, worker_id, assignment_id, prompt)

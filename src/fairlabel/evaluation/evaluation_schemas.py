@@ -86,6 +86,30 @@ class ResponseFailure(BaseModel):
     error_message: str | None
 
 
+class ArenaTasks(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=1, le=1000, description="arena tasks to add to the project")
+
+
+class ArenaPrompt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(description="the worker's own prompt")
+
+
+class ArenaResponse(BaseModel):
+    id: str = Field(description="a or b, as the pairwise vote names them")
+    text: str
+
+
+class ArenaAnswers(BaseModel):
+    """The two answers, anonymous: no model, no endpoint."""
+
+    battle_id: int
+    responses: list[ArenaResponse]
+
+
 class ArenaReveal(BaseModel):
     """Who was behind a and b, shown to the worker once the vote is in."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from fairlabel.errors import Conflict, NotFound, ValidationFailed
@@ -112,6 +112,12 @@ def add_model(
     return model
 
 
+def in_eval_set() -> ColumnElement[bool]:
+    """The eval set's prompts, leaving out those a worker wrote in arena mode (each is
+    answered by its own two models only)."""
+    return ~exists().where(Battle.prompt_id == EvalPrompt.id, Battle.mode == "arena")
+
+
 def too_few_models(count: int) -> ValidationFailed:
     return ValidationFailed(
         f"an evaluation compares at least {MIN_MODELS} models; it has {count}",
@@ -152,7 +158,11 @@ def _organization_endpoint(db: Session, project: Project, endpoint_id: int) -> N
 
 def describe(db: Session, evaluation: Evaluation) -> schemas.EvaluationOut:
     categories = Counter(
-        db.scalars(select(EvalPrompt.category).where(EvalPrompt.evaluation_id == evaluation.id))
+        db.scalars(
+            select(EvalPrompt.category).where(
+                EvalPrompt.evaluation_id == evaluation.id, in_eval_set()
+            )
+        )
     )
     prompts = sum(categories.values())
     counts = Counter(
@@ -160,7 +170,8 @@ def describe(db: Session, evaluation: Evaluation) -> schemas.EvaluationOut:
             (model_id, status): n
             for model_id, status, n in db.execute(
                 select(EvalResponse.model_id, EvalResponse.status, func.count())
-                .where(EvalResponse.evaluation_id == evaluation.id)
+                .join(EvalPrompt, EvalPrompt.id == EvalResponse.prompt_id)
+                .where(EvalResponse.evaluation_id == evaluation.id, in_eval_set())
                 .group_by(EvalResponse.model_id, EvalResponse.status)
             ).all()
         }

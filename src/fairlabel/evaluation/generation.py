@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from fairlabel.db import Database
 from fairlabel.errors import ValidationFailed
-from fairlabel.evaluation.evaluations import GENERATION_KIND, get_evaluation, models_of
+from fairlabel.evaluation.evaluations import (
+    GENERATION_KIND,
+    get_evaluation,
+    in_eval_set,
+    models_of,
+)
 from fairlabel.jobs import service as jobs_service
 from fairlabel.jobs.runner import Link, Progress, Runner, register
 from fairlabel.llm import generation
@@ -111,7 +116,7 @@ def _plan(db: Session, evaluation_id: int) -> _Plan:
     prompts = dict(
         db.execute(
             select(EvalPrompt.id, EvalPrompt.prompt).where(
-                EvalPrompt.evaluation_id == evaluation_id
+                EvalPrompt.evaluation_id == evaluation_id, in_eval_set()
             )
         ).all()
     )
