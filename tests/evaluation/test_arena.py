@@ -59,6 +59,11 @@ def test_the_worker_prompts_two_anonymous_models_and_sees_them_after_the_vote(
         models[battle.right_model_id],
     )
     assert names["model_a"] != names["model_b"]
+    board = evaluation.owner.get(
+        f"/api/projects/{evaluation.project_id}/leaderboard", params={"style_control": True}
+    ).json()
+    assert board["votes"] == 1 and board["skipped"] == {}
+    assert [s["model"] for s in board["standings"]] == [names["model_a"], names["model_b"]]
     # The worker's prompt is not one of the eval set's.
     assert evaluation.get()["prompts"] == 1
     # Another worker cannot read this one's reveal.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -19,6 +20,7 @@ from fairlabel.evaluation import evaluation_schemas as schemas
 from fairlabel.evaluation.evaluations import in_eval_set, models_of
 from fairlabel.items import service as items_service
 from fairlabel.models import (
+    Assignment,
     Battle,
     EvalModel,
     EvalPrompt,
@@ -202,3 +204,39 @@ def battle_sides(db: Session, project_id: int) -> dict[int, tuple[str, str]]:
         .where(Battle.project_id == project_id, Battle.item_id.is_not(None))
     ).all()
     return {item_id: (a, b) for item_id, a, b in rows if item_id is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class ArenaVote:
+    """What an arena task's item cannot say (each worker prompts models of their own):
+    the models and texts behind a and b of one worker's battle."""
+
+    models: tuple[str, str]
+    texts: dict[str, str]
+
+
+def arena_votes(db: Session, project_id: int) -> dict[tuple[int, int], ArenaVote]:
+    """Each arena battle of the project by (item, worker) of its assignment."""
+    left, right = aliased(EvalModel), aliased(EvalModel)
+    left_text, right_text = aliased(EvalResponse), aliased(EvalResponse)
+    rows = db.execute(
+        select(
+            Assignment.item_id,
+            Assignment.worker_id,
+            left.name,
+            right.name,
+            left_text.text,
+            right_text.text,
+        )
+        .select_from(Battle)
+        .join(Assignment, Assignment.id == Battle.assignment_id)
+        .join(left, left.id == Battle.left_model_id)
+        .join(right, right.id == Battle.right_model_id)
+        .join(left_text, left_text.id == Battle.left_response_id)
+        .join(right_text, right_text.id == Battle.right_response_id)
+        .where(Battle.project_id == project_id, Battle.mode == "arena")
+    ).all()
+    return {
+        (item, worker): ArenaVote((a, b), dict(zip(SIDES, (ta or "", tb or ""), strict=True)))
+        for item, worker, a, b, ta, tb in rows
+    }

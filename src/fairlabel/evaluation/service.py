@@ -6,7 +6,8 @@ control, its text (`text`, `content` or `response`):
 `{"responses": [{"model": "m1", "text": "..."}, {"model": "m2", "text": "..."}]}`. Choice a
 is the first candidate. The category is the item's `fields.category`, else `meta.category`.
 A battle of an evaluation (evaluation.battles) names its models in the battles table
-instead, so that its item, which workers see, names none.
+instead, so that its item, which workers see, names none; so does an arena battle, by the
+item and worker of its assignment, with the texts the worker was shown.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from fairlabel.errors import ValidationFailed
 from fairlabel.evaluation import agreement, schemas
 from fairlabel.evaluation import bradley_terry as bt
-from fairlabel.evaluation.battles import battle_sides
+from fairlabel.evaluation.battles import arena_votes, battle_sides
 from fairlabel.formats.chat import candidate_texts
 from fairlabel.models import GoldScore, Item, Project
 from fairlabel.quality.service import QuestionContext, contexts
@@ -158,13 +159,17 @@ def _collect(
     }
     field_name: str = getattr(context.settings, "field", "responses")
     sides = battle_sides(db, project.id)
+    arena = arena_votes(db, project.id)
     votes = _Votes()
     for vote in agreement.votes_by_source(db, project, source):
         answer = vote.answers.get(context.name)
         if not isinstance(answer, dict) or answer.get("choice") not in _OUTCOMES:
             continue
         fields, meta = items[vote.item_id]
+        arena_vote = arena.get((vote.item_id, vote.worker_id))
         pair = sides.get(vote.item_id) or _models(fields, field_name)
+        if arena_vote is not None:
+            pair = arena_vote.models
         if pair is None:
             votes.skipped["candidates_without_model"] += 1
             continue
@@ -180,7 +185,7 @@ def _collect(
         votes.judge += vote.worker_id < 0
         votes.items.append(vote.item_id)
         votes.labels.append(item_category)
-        texts = candidate_texts(fields, field_name)
+        texts = arena_vote.texts if arena_vote else candidate_texts(fields, field_name)
         votes.texts.append(None if texts is None else _two(list(texts.values())))
     return votes
 
