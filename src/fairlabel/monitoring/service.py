@@ -132,10 +132,8 @@ def ingest(db: Session, stream: MonitoringStream, body: schemas.Ingest) -> schem
     the sampled ones as items and count what arrived per day and stratum."""
     messages = _checked_messages(body.conversations)
     counts: Counter[tuple[date, str, bool]] = Counter()
-    item_ids: list[int] = []
-    already = 0
     now = utcnow()
-    insert = dialect_insert(db)
+    rows: dict[str, tuple[dict[str, Any], tuple[date, str]]] = {}
     for conversation, checked in zip(body.conversations, messages, strict=True):
         stratum = stratum_of(stream, conversation)
         day = conversation.timestamp.astimezone(UTC).date()
@@ -143,20 +141,30 @@ def ingest(db: Session, stream: MonitoringStream, body: schemas.Ingest) -> schem
             counts[day, stratum, False] += 1
             continue
         values = _item_values(stream, conversation, checked, stratum, day)
-        statement = insert(Item).values(**values, created_at=now, updated_at=now)
-        item_id = db.scalar(statement.on_conflict_do_nothing().returning(Item.id))
-        if item_id is None:
-            already += 1
-            continue
-        item_ids.append(item_id)
+        rows[values["external_id"]] = (
+            {**values, "created_at": now, "updated_at": now},
+            (day, stratum),
+        )
+    item_ids = _insert_new(db, [values for values, _ in rows.values()])
+    for external, _item_id in item_ids:
+        day, stratum = rows[external][1]
         counts[day, stratum, True] += 1
     _count(db, stream.id, counts)
     return schemas.Ingested(
         received=sum(counts.values()),
         sampled=len(item_ids),
-        already_sampled=already,
-        item_ids=item_ids,
+        already_sampled=len(rows) - len(item_ids),
+        item_ids=sorted(item_id for _, item_id in item_ids),
     )
+
+
+def _insert_new(db: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """(external id, item id) of the rows that were not there yet, in one statement."""
+    if not rows:
+        return []
+    statement = dialect_insert(db)(Item).values(rows).on_conflict_do_nothing()
+    found = db.execute(statement.returning(Item.external_id, Item.id))
+    return [(external, item_id) for external, item_id in found]
 
 
 def _checked_messages(conversations: list[schemas.Conversation]) -> list[list[dict[str, Any]]]:
@@ -194,6 +202,11 @@ def _item_values(
 ) -> dict[str, Any]:
     return {
         "project_id": stream.project_id,
+        "priority": 0,
+        "taken": 0,
+        "submitted": 0,
+        "is_open": True,
+        "is_gold": False,
         "external_id": external_id(stream, conversation.id),
         "fields": {"messages": messages, "model": conversation.model},
         "meta": {
