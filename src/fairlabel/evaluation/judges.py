@@ -13,7 +13,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from fairlabel.db import Database
@@ -154,6 +154,16 @@ def list_verdicts(
         )
         for v, external_id in db.execute(query)
     ]
+
+
+def verdict_counts(db: Session, judge_id: int) -> dict[str, int]:
+    """How many of the judge's verdicts are ok, unparseable and failed."""
+    rows = db.execute(
+        select(JudgeVerdict.status, func.count())
+        .where(JudgeVerdict.judge_id == judge_id)
+        .group_by(JudgeVerdict.status)
+    )
+    return {str(status): 0 for status in VerdictStatus} | {s: int(n) for s, n in rows}
 
 
 # --- the job ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Pages for a client organization's members: projects, the project form, the dashboard
-and budget, import and export, gold and quality, the leaderboard, and the organization's
-model endpoints. The form modules (builder, settings_form, criteria_lines) and the
+and budget, import and export, gold and quality, the leaderboard, LLM judges, and the
+organization's model endpoints. The form modules (builder, settings_form, criteria_lines) and the
 dashboard's queries (stats) serve these pages and hold no routes."""
 
 from fastapi import APIRouter
@@ -9,6 +9,7 @@ from fairlabel.web.client import (
     dashboard,
     evaluations,
     gold,
+    judges,
     leaderboard,
     model_endpoints,
     monitoring,
@@ -27,6 +28,7 @@ for module in (
     quality,
     leaderboard,
     evaluations,
+    judges,
     model_endpoints,
 ):
     router.include_router(module.router)
