@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -282,37 +281,17 @@ def bootstrap(
     over per-pair sums (`_PairRefit`); with them, each round over its votes."""
     start = point or fit(data, n, prior_sd)
     refit = (_PairRefit.of if data.style is None else _refit_votes)(data, n, start, prior_sd)
-    draw = _resampler(data.count, seed)
-    sizes = [min(_BLOCK, rounds - first) for first in range(0, rounds, _BLOCK)]
+    rng = np.random.default_rng(seed)
+    total, probabilities = int(data.count.sum()), data.count / data.count.sum()
     samples = np.empty((rounds, n))
-    with (
-        threadpool_limits(limits=1, user_api="blas"),  # small solves: extra threads only spin
-        ThreadPoolExecutor(1) as sampler,
-    ):
-        ahead = sampler.submit(draw, sizes[0]) if sizes else None
-        for block, size in enumerate(sizes):
-            assert ahead is not None
-            counts = ahead.result()
-            if block + 1 < len(sizes):  # the next block is drawn while this one is fitted
-                ahead = sampler.submit(draw, sizes[block + 1])
-            first = block * _BLOCK
+    with threadpool_limits(limits=1, user_api="blas"):  # small solves: extra threads only spin
+        for first in range(0, rounds, _BLOCK):
+            size = min(_BLOCK, rounds - first)
+            counts = rng.multinomial(total, probabilities, size=size).astype(np.float64)
             samples[first : first + size] = ELO_BASE + ELO_SCALE * refit(counts)
     tail = (1 - level) / 2 * 100
     lower, upper = np.percentile(samples, [tail, 100 - tail], axis=0)
     return Bootstrap(lower, upper, rounds, seed, samples)
-
-
-def _resampler(count: Floats, seed: int) -> Callable[[int], Floats]:
-    """Draws of `size` rounds' row counts, one multinomial call per round so that the
-    fitting thread gets the interpreter between them (numpy holds it while it draws)."""
-    rng = np.random.default_rng(seed)
-    total = int(count.sum())
-    probabilities = count / count.sum()
-
-    def draw(size: int) -> Floats:
-        return np.array([rng.multinomial(total, probabilities) for _ in range(size)], np.float64)
-
-    return draw
 
 
 def _refit_votes(
