@@ -203,3 +203,21 @@ def test_a_worker_without_the_opt_in_is_not_served_red_team_tasks(
     served = next_task(opted_in_worker(factory, "violence"), project_id)
     assert served["assignment"] is not None
     assert [c["name"] for c in served["assignment"]["content"]["categories"]] == ["violence"]
+
+
+def test_the_quality_report_gives_the_success_rate_and_the_near_duplicate_share(
+    factory: Factory, standin: StandIn
+) -> None:
+    owner, project_id, _ = red_team_project(factory, standin, items=3)
+    for succeeded in (True, False, True):
+        worker = opted_in_worker(factory, "violence")
+        assignment = lease(worker, project_id)
+        turn(worker, assignment, {"turn": 0, "message": ATTACK})
+        submitted(worker, assignment, {"prompt": ATTACK, **MARKS, "succeeded": succeeded})
+    response = owner.get(f"/api/projects/{project_id}/quality")
+    assert response.status_code == 200, response.text
+    (question,) = response.json()["questions"]
+    assert question["kind"] == "prompt" and question["annotations"] == 3
+    figures = {f["name"]: f["value"] for f in question["figures"]}
+    assert figures["red_team_success_rate"] == pytest.approx(2 / 3)
+    assert figures["near_duplicate_share"] == pytest.approx(2 / 3)  # the 2nd and 3rd repeat the 1st
