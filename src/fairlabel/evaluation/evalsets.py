@@ -29,6 +29,8 @@ _PROMPT_FIELDS = ("id", "prompt", *_PROMPT_OPTIONAL)
 _RESPONSE_FIELDS = ("prompt_id", "model", "response")
 _MAX_ID = 200
 T = TypeVar("T")
+#: import_prompts or import_responses: the rows stored.
+Importer = Callable[[Session, Evaluation, ImportFormat, ByteSource], int]
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,10 +96,15 @@ def import_prompts(
 ) -> schemas.ImportOut:
     """The body, JSONL or CSV: id, prompt, and optionally category, difficulty, language,
     reference. A file with a bad line is refused whole, each bad line listed by number."""
-    fmt = evalsets.checked_format(format_)
-    body = _body(request, settings.max_upload_bytes)
-    evaluation, _ = _managed(db, principal, evaluation_id)
-    return schemas.ImportOut(imported=evalsets.import_prompts(db, evaluation, fmt, body))
+    return _import(
+        request,
+        db,
+        principal,
+        settings.max_upload_bytes,
+        evaluation_id,
+        format_,
+        evalsets.import_prompts,
+    )
 
 
 @router.post(
@@ -116,10 +121,15 @@ def import_responses(
     format_: FileFormat = None,
 ) -> schemas.ImportOut:
     """Responses of models run elsewhere, JSONL or CSV: prompt_id, model, response."""
-    fmt = evalsets.checked_format(format_)
-    body = _body(request, settings.max_upload_bytes)
-    evaluation, _ = _managed(db, principal, evaluation_id)
-    return schemas.ImportOut(imported=evalsets.import_responses(db, evaluation, fmt, body))
+    return _import(
+        request,
+        db,
+        principal,
+        settings.max_upload_bytes,
+        evaluation_id,
+        format_,
+        evalsets.import_responses,
+    )
 
 
 @router.post(
@@ -161,11 +171,22 @@ def create_battles(
     return battles.create_battles(db, evaluation, project, body)
 
 
-def _body(request: Request, limit: int) -> io.BytesIO:
-    """Read whole before the write transaction starts: an eval set is small, and a slow
-    upload must not hold the database's write lock."""
+def _import(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    limit: int,
+    evaluation_id: int,
+    format_: str | None,
+    importer: evalsets.Importer,
+) -> schemas.ImportOut:
+    """The body is read whole before the write transaction starts: an eval set is small,
+    and a slow upload must not hold the database's write lock."""
+    fmt = evalsets.checked_format(format_)
     transfer.refuse_declared_size(request, limit)
-    return io.BytesIO(b"".join(transfer.body_chunks(request, limit)))
+    body = io.BytesIO(b"".join(transfer.body_chunks(request, limit)))
+    evaluation, _ = _managed(db, principal, evaluation_id)
+    return schemas.ImportOut(imported=importer(db, evaluation, fmt, body))
 
 
 def _readable(db: Session, principal: Principal, evaluation_id: int) -> tuple[Evaluation, Project]:

@@ -6,7 +6,7 @@ create battles. Every form goes through the API's services, so a refusal is the 
 
 import io
 from collections.abc import Callable
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,7 +27,11 @@ router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form()]
 Upload = Annotated[UploadFile | None, File()]
-Importer = Callable[[Session, Evaluation, evalsets.ImportFormat, BinaryIO], int]
+#: What each import form stores, by the last part of its path.
+IMPORTERS: dict[str, evalsets.Importer] = {
+    "prompts": evalsets.import_prompts,
+    "responses": evalsets.import_responses,
+}
 
 
 @router.get("/projects/{project_id}/evaluations", response_class=HTMLResponse)
@@ -120,84 +124,6 @@ def _show(
     return render(request, "client/evaluation.html", values, status)
 
 
-@router.post("/projects/{project_id}/evaluations/{evaluation_id}/prompts")
-def import_prompts(
-    request: Request,
-    project: ManagedProject,
-    evaluation_id: int,
-    db: SessionDep,
-    principal: SignedIn,
-    file: Upload = None,
-    text: Text = "",
-    format: Text = "jsonl",
-    csrf_token: Text = "",
-) -> Response:
-    evaluation = _of(db, project, evaluation_id)
-    return _import(
-        request,
-        db,
-        principal,
-        project,
-        evaluation,
-        csrf_token,
-        file,
-        text,
-        format,
-        evalsets.import_prompts,
-    )
-
-
-@router.post("/projects/{project_id}/evaluations/{evaluation_id}/responses")
-def import_responses(
-    request: Request,
-    project: ManagedProject,
-    evaluation_id: int,
-    db: SessionDep,
-    principal: SignedIn,
-    file: Upload = None,
-    text: Text = "",
-    format: Text = "jsonl",
-    csrf_token: Text = "",
-) -> Response:
-    evaluation = _of(db, project, evaluation_id)
-    return _import(
-        request,
-        db,
-        principal,
-        project,
-        evaluation,
-        csrf_token,
-        file,
-        text,
-        format,
-        evalsets.import_responses,
-    )
-
-
-def _import(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    project: Project,
-    evaluation: Evaluation,
-    csrf_token: str,
-    file: UploadFile | None,
-    text: str,
-    fmt: str,
-    importer: Importer,
-) -> Response:
-    """An uploaded file, else the pasted text; each bad line is listed on the page."""
-
-    def action() -> None:
-        body = file.file if file is not None and file.filename else io.BytesIO(text.encode())
-        try:
-            importer(db, evaluation, evalsets.checked_format(fmt), body)
-        except ValidationFailed as error:
-            raise _every_line(error) from None
-
-    return _act(request, db, principal, project, evaluation, csrf_token, action)
-
-
 @router.post("/projects/{project_id}/evaluations/{evaluation_id}/generate")
 def generate(
     request: Request,
@@ -281,3 +207,33 @@ def _of(db: Session, project: Project, evaluation_id: int) -> Evaluation:
 
 def _href(evaluation: Evaluation) -> str:
     return f"/projects/{evaluation.project_id}/evaluations/{evaluation.id}"
+
+
+@router.post("/projects/{project_id}/evaluations/{evaluation_id}/{kind}")
+def import_file(
+    request: Request,
+    project: ManagedProject,
+    evaluation_id: int,
+    kind: str,
+    db: SessionDep,
+    principal: SignedIn,
+    file: Upload = None,
+    text: Text = "",
+    format: Text = "jsonl",
+    csrf_token: Text = "",
+) -> Response:
+    """The eval set (`prompts`) or imported `responses`: an uploaded file, else the pasted
+    text; each bad line is listed on the page. Registered last: the fixed paths come first."""
+    evaluation = _of(db, project, evaluation_id)
+    importer = IMPORTERS.get(kind)
+    if importer is None:
+        raise NotFound("no such page", field="kind", value=kind, expected="prompts or responses")
+
+    def action() -> None:
+        body = file.file if file is not None and file.filename else io.BytesIO(text.encode())
+        try:
+            importer(db, evaluation, evalsets.checked_format(format), body)
+        except ValidationFailed as error:
+            raise _every_line(error) from None
+
+    return _act(request, db, principal, project, evaluation, csrf_token, action)
