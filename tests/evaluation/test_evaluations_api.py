@@ -280,3 +280,18 @@ def test_only_managers_change_an_evaluation(factory: Factory, standin: StandIn) 
 def test_bad_battle_requests_are_422(factory: Factory, standin: StandIn, body: Any) -> None:
     evaluation = build(factory, standin, models=2, prompts=1)
     assert evaluation.post("battles", json=body).status_code == 422
+
+
+def test_generation_keeps_to_each_endpoints_concurrency(factory: Factory, standin: StandIn) -> None:
+    """The stand-in counts the most requests a model name held at once."""
+    evaluation = build(factory, standin, models=2, prompts=8, model_options=("ttft=100",))
+    for endpoint in evaluation.endpoints:
+        changed = evaluation.owner.patch(
+            f"/api/model-endpoints/{endpoint['id']}", json={"max_concurrency": 2}
+        )
+        assert changed.status_code == 200, changed.text
+    assert generate(evaluation)["result"]["generated"] == 16
+    for endpoint in evaluation.endpoints:
+        stats = standin.stats(endpoint["model"])
+        assert stats["requests"] == 8
+        assert stats["max_in_flight"] == 2  # bounded, and the bound is used
