@@ -9,7 +9,7 @@ from tests.factories import Factory
 from tests.jobs.helpers import recompute
 from tests.web.helpers import page_csrf, sign_in
 from tests.web.test_security_headers import inline_code
-from tests.webhooks.receiver import Receiver, free_port, wait_for_attempts
+from tests.webhooks.receiver import Receiver, deliveries, free_port, wait_for_attempts
 
 
 def test_an_owner_adds_a_receiver_and_reads_its_attempts(factory: Factory) -> None:
@@ -53,6 +53,10 @@ def test_an_owner_adds_a_receiver_and_reads_its_attempts(factory: Factory) -> No
     attempts = client.get(f"/webhooks/{hook['id']}")
     assert attempts.status_code == 200 and inline_code(attempts.text) == []
     assert "job.finished" in attempts.text and "could not connect" in attempts.text
+
+    tested = client.post(f"/webhooks/{hook['id']}/test", data={"csrf_token": csrf})
+    assert tested.status_code == 200 and "webhook.test" in tested.text  # after the redirect
+    assert deliveries(owner, hook["id"])[0]["event_type"] == "webhook.test"
 
     viewer = factory.user(org_id=org_id, role="viewer")
     sign_in(client, viewer.email)

@@ -199,3 +199,25 @@ def test_who_may_see_and_change_receivers(factory: Factory) -> None:
         "project.finished",
         "leaderboard.order_changed",
     ]
+
+
+def test_a_test_event_reaches_one_receiver(factory: Factory, receiver: Receiver) -> None:
+    owner, org_id = factory.owner()
+    hook = register(owner, org_id, receiver.url, ["project.finished"]).json()
+    other = register(owner, org_id, Receiver(free_port()).url, ["project.finished"]).json()
+    sent = owner.post(f"/api/webhooks/{hook['id']}/test")
+    assert sent.status_code == 202, sent.text
+    (request,) = receiver.wait(1)
+    body = orjson.loads(request.body)
+    assert body["id"] == sent.json()["event_id"] and body["type"] == "webhook.test"
+    assert body["data"] == {"receiver_id": hook["id"], "sent_by": owner.user_id}
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert signing.verify(
+        hook["secret"],
+        headers["fairlabel-timestamp"],
+        request.body,
+        headers["fairlabel-signature"],
+    )
+    assert deliveries(owner, other["id"]) == []
+    viewer = factory.user(org_id=org_id, role="viewer")
+    assert viewer.post(f"/api/webhooks/{hook['id']}/test").status_code == 403

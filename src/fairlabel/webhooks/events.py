@@ -33,6 +33,9 @@ EVENT_TYPES = {
     "votes or a recompute; the data carries the order before and after",
 }
 
+#: Sent on request to one receiver (not subscribed to: it is never sent otherwise).
+TEST_EVENT = "webhook.test"
+
 #: Called once a transaction that wrote events has committed (the senders' wake-up).
 _listeners: list[Any] = []
 
@@ -67,7 +70,8 @@ def emit(
     receiver_ids: list[int] | None = None,
 ) -> int | None:
     """The event's id, or None where nobody subscribes (nothing is stored) or `key` was
-    used already (an event noticed twice happens once)."""
+    used already (an event noticed twice happens once). `receiver_ids`: to these receivers
+    only, subscribed or not (a test event)."""
     receivers = (
         subscribed(db, organization_id, event_type) if receiver_ids is None else receiver_ids
     )
@@ -109,6 +113,20 @@ def emit(
 def _wake(_session: Session) -> None:
     for listener in list(_listeners):
         listener()
+
+
+def ping(db: Session, receiver: WebhookReceiver, actor_id: int) -> int:
+    """A `webhook.test` event to one receiver, to check that it is reached and that it
+    checks the signature, before a real event depends on it."""
+    event_id = emit(
+        db,
+        receiver.organization_id,
+        TEST_EVENT,
+        {"receiver_id": receiver.id, "sent_by": actor_id},
+        receiver_ids=[receiver.id],
+    )
+    assert event_id is not None  # a keyless event to a named receiver is always stored
+    return event_id
 
 
 def body(event: WebhookEvent) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from fairlabel.deps import CurrentPrincipal, SessionDep
-from fairlabel.webhooks import policies, schemas, service
+from fairlabel.webhooks import events, policies, schemas, service
 
 router = APIRouter(tags=["webhooks"])
 
@@ -67,6 +67,20 @@ def update_receiver(
 def delete_receiver(receiver_id: int, principal: CurrentPrincipal, db: SessionDep) -> Response:
     service.delete_receiver(db, policies.managed_receiver(db, principal, receiver_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/webhooks/{receiver_id}/test",
+    operation_id="test_webhook",
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def test_receiver(
+    receiver_id: int, principal: CurrentPrincipal, db: SessionDep
+) -> schemas.TestSent:
+    """A `webhook.test` event to this receiver alone, sent as any event is (a paused
+    receiver gets it once resumed); its delivery and attempts are listed like the others."""
+    receiver = policies.managed_receiver(db, principal, receiver_id)
+    return schemas.TestSent(event_id=events.ping(db, receiver, principal.id))
 
 
 @router.get("/webhooks/{receiver_id}/deliveries", operation_id="list_webhook_deliveries")

@@ -68,3 +68,7 @@ class DeliveryOut(BaseModel):
     delivered_at: datetime | None
     created_at: datetime
     attempt_log: list[AttemptOut]
+
+
+class TestSent(BaseModel):
+    event_id: int = Field(description="the test event; its delivery is listed at once")

@@ -13,7 +13,7 @@ from fairlabel.deps import SessionDep
 from fairlabel.errors import FairlabelError
 from fairlabel.organizations import service as org_service
 from fairlabel.web.pages import SignedIn, check_form_csrf, context, render, titled
-from fairlabel.webhooks import policies, service
+from fairlabel.webhooks import events, policies, service
 from fairlabel.webhooks.events import EVENT_TYPES
 from fairlabel.webhooks.schemas import ReceiverCreate
 
@@ -122,6 +122,22 @@ def _remove(db: Session, principal: Principal, receiver_id: int) -> Response:
     return RedirectResponse(f"/organizations/{organization_id}/webhooks?done=removed", 303)
 
 
+@router.post("/webhooks/{receiver_id}/test", response_class=HTMLResponse)
+async def test_receiver(
+    request: Request, receiver_id: int, db: SessionDep, principal: SignedIn
+) -> Response:
+    form = await request.form()
+    check_form_csrf(principal, str(form.get("csrf_token", "")))
+    return await run_in_threadpool(_test, db, principal, receiver_id)
+
+
+def _test(db: Session, principal: Principal, receiver_id: int) -> Response:
+    with titled(_title):
+        receiver = policies.managed_receiver(db, principal, receiver_id)
+    events.ping(db, receiver, principal.id)
+    return RedirectResponse(f"/webhooks/{receiver_id}?done=tested", 303)
+
+
 @router.get("/webhooks/{receiver_id}", response_class=HTMLResponse)
 def deliveries_page(
     request: Request, receiver_id: int, db: SessionDep, principal: SignedIn
@@ -131,7 +147,12 @@ def deliveries_page(
         receiver = policies.visible_receiver(db, principal, receiver_id)
         found = service.list_deliveries(db, receiver.id, status, 100)
     page = context(
-        principal, receiver=service.describe(receiver), deliveries=found, status=status or ""
+        principal,
+        receiver=service.describe(receiver),
+        deliveries=found,
+        status=status or "",
+        can_manage=policies.can_manage(principal, receiver.organization_id),
+        done=request.query_params.get("done", ""),
     )
     return render(request, "client/webhook_deliveries.html", page)
 
