@@ -5,6 +5,8 @@ only then are the names shown; refusals are specific and store nothing."""
 
 from typing import Any
 
+import orjson
+
 from fairlabel.models import Assignment, Battle, EvalModel, EvalPrompt
 from tests.evaluation.evalproj import MODEL_NAMES, Evaluation, battles, build, generate
 from tests.factories import Account, Factory
@@ -64,6 +66,20 @@ def test_the_worker_prompts_two_anonymous_models_and_sees_them_after_the_vote(
     ).json()
     assert board["votes"] == 1 and board["skipped"] == {}
     assert [s["model"] for s in board["standings"]] == [names["model_a"], names["model_b"]]
+    exported = evaluation.owner.get(
+        f"/api/projects/{evaluation.project_id}/export", params={"format": "arena-jsonl"}
+    )
+    assert exported.status_code == 200, exported.text
+    (row,) = [orjson.loads(line) for line in exported.content.splitlines()]
+    assert (row["model_a"], row["model_b"], row["winner"]) == (
+        names["model_a"],
+        names["model_b"],
+        "model_a",
+    )
+    assert row["conversation_a"] == [
+        {"role": "user", "content": "Write a haiku about tides."},
+        {"role": "assistant", "content": body["responses"][0]["text"]},
+    ]
     # The worker's prompt is not one of the eval set's.
     assert evaluation.get()["prompts"] == 1
     # Another worker cannot read this one's reveal.

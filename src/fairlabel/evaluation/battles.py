@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from fairlabel.errors import ValidationFailed
 from fairlabel.evaluation import evaluation_schemas as schemas
 from fairlabel.evaluation.evaluations import in_eval_set, models_of
+from fairlabel.formats.base import ArenaSides
 from fairlabel.items import service as items_service
 from fairlabel.models import (
     Assignment,
@@ -29,6 +30,7 @@ from fairlabel.models import (
     Item,
     Project,
     ResponseStatus,
+    User,
 )
 
 #: The candidates' ids in the item: a worker's choice "a" is the left response.
@@ -217,26 +219,47 @@ class ArenaVote:
 
 def arena_votes(db: Session, project_id: int) -> dict[tuple[int, int], ArenaVote]:
     """Each arena battle of the project by (item, worker) of its assignment."""
+    return {
+        (row.item_id, row.worker_id): ArenaVote(
+            (row.model_a, row.model_b), dict(zip(SIDES, (row.text_a, row.text_b), strict=True))
+        )
+        for row in _arena_rows(db, project_id)
+    }
+
+
+def arena_export(db: Session, project_id: int) -> dict[tuple[int, str], ArenaSides]:
+    """Each arena battle of the project by the item and the worker's pseudonym, as exports
+    name the worker, with the worker's prompt."""
+    return {
+        (row.item_id, row.pseudonym): ArenaSides(
+            (row.model_a, row.model_b), row.prompt, (row.text_a, row.text_b)
+        )
+        for row in _arena_rows(db, project_id)
+    }
+
+
+def _arena_rows(db: Session, project_id: int) -> list[Any]:
     left, right = aliased(EvalModel), aliased(EvalModel)
     left_text, right_text = aliased(EvalResponse), aliased(EvalResponse)
-    rows = db.execute(
+    query = (
         select(
             Assignment.item_id,
             Assignment.worker_id,
-            left.name,
-            right.name,
-            left_text.text,
-            right_text.text,
+            User.pseudonym,
+            left.name.label("model_a"),
+            right.name.label("model_b"),
+            EvalPrompt.prompt,
+            func.coalesce(left_text.text, "").label("text_a"),
+            func.coalesce(right_text.text, "").label("text_b"),
         )
         .select_from(Battle)
         .join(Assignment, Assignment.id == Battle.assignment_id)
+        .join(User, User.id == Assignment.worker_id)
+        .join(EvalPrompt, EvalPrompt.id == Battle.prompt_id)
         .join(left, left.id == Battle.left_model_id)
         .join(right, right.id == Battle.right_model_id)
         .join(left_text, left_text.id == Battle.left_response_id)
         .join(right_text, right_text.id == Battle.right_response_id)
         .where(Battle.project_id == project_id, Battle.mode == "arena")
-    ).all()
-    return {
-        (item, worker): ArenaVote((a, b), dict(zip(SIDES, (ta or "", tb or ""), strict=True)))
-        for item, worker, a, b, ta, tb in rows
-    }
+    )
+    return list(db.execute(query).all())

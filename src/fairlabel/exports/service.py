@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from fairlabel.db import Database, utcnow
 from fairlabel.errors import ValidationFailed
-from fairlabel.evaluation.battles import battle_sides
+from fairlabel.evaluation.battles import arena_export, battle_sides
 from fairlabel.formats.base import (
     ExportAnnotation,
     ExportOptions,
@@ -47,6 +47,7 @@ def describe_project(
         guideline_version=project.guideline_version,
         options=options or ExportOptions(),
         battle_models=battle_sides(db, project.id),
+        arena_votes=arena_export(db, project.id),
     )
 
 

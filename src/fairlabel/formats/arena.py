@@ -11,7 +11,7 @@ The models of an evaluation's battle come from the battles table (ExportProject'
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fairlabel.formats.base import (
+    ArenaSides,
+    ExportAnnotation,
     ExportFormat,
     ExportProject,
     ExportRecord,
@@ -54,46 +56,52 @@ class _ArenaFormat(ExportFormat):
     question_types = frozenset({"pairwise"})
 
     def rows(self, project: ExportProject, source: RecordSource) -> Iterator[dict[str, Any]]:
-        """Every vote of the first pairwise question on an item whose two models are known."""
+        """Every vote of the first pairwise question whose two models are known: an arena
+        vote by its own battle, any other by its item's."""
         question = exportable_questions(self, project)[0]
         field = str(question.settings.get("field", _FIELD))
         for record in source():
-            models = project.battle_models.get(record.item_id) or _named_models(
-                record.fields, field
-            )
-            texts = candidate_texts(record.fields, field)
-            asked = prompt(record.fields)
-            if models is None or texts is None or len(texts) != 2 or asked is None:
-                continue
-            yield from _votes(record, question.name, models, list(texts.values()), asked)
+            shared = _item_sides(project, record, field)
+            for annotation in record.annotations:
+                sides = project.arena_votes.get((record.item_id, annotation.worker)) or shared
+                answer = annotation.answers.get(question.name)
+                choice = answer.get("choice") if isinstance(answer, Mapping) else None
+                if sides is not None and choice in WINNERS:
+                    yield _row(record, annotation, sides, WINNERS[choice])
 
 
-def _votes(
-    record: ExportRecord,
-    question: str,
-    models: tuple[str, str],
-    texts: list[str],
-    asked: Sequence[Mapping[str, Any]],
-) -> Iterator[dict[str, Any]]:
-    messages = [{"role": str(m.get("role")), "content": str(m.get("content"))} for m in asked]
+def _item_sides(project: ExportProject, record: ExportRecord, field: str) -> ArenaSides | None:
+    """The models, prompt and replies an item shows every voter, if it has them all."""
+    models = project.battle_models.get(record.item_id) or _named_models(record.fields, field)
+    texts = candidate_texts(record.fields, field)
+    asked = prompt(record.fields)
+    if models is None or texts is None or len(texts) != 2 or asked is None:
+        return None
+    first, second = texts.values()
+    return ArenaSides(models, asked, (first, second))
+
+
+def _row(
+    record: ExportRecord, annotation: ExportAnnotation, sides: ArenaSides, winner: str
+) -> dict[str, Any]:
+    asked = sides.prompt
+    if isinstance(asked, str):
+        messages = [{"role": "user", "content": asked}]
+    else:
+        messages = [{"role": str(m.get("role")), "content": str(m.get("content"))} for m in asked]
     language = record.fields.get("language")
-    for annotation in record.annotations:
-        answer = annotation.answers.get(question)
-        choice = answer.get("choice") if isinstance(answer, Mapping) else None
-        if choice not in WINNERS:
-            continue
-        yield {
-            "question_id": record.external_id,
-            "model_a": models[0],
-            "model_b": models[1],
-            "winner": WINNERS[choice],
-            "judge": annotation.worker,
-            "conversation_a": [*messages, {"role": "assistant", "content": texts[0]}],
-            "conversation_b": [*messages, {"role": "assistant", "content": texts[1]}],
-            "turn": 1,
-            "language": language if isinstance(language, str) else UNKNOWN_LANGUAGE,
-            "tstamp": annotation.created_at.timestamp(),
-        }
+    return {
+        "question_id": record.external_id,
+        "model_a": sides.models[0],
+        "model_b": sides.models[1],
+        "winner": winner,
+        "judge": annotation.worker,
+        "conversation_a": [*messages, {"role": "assistant", "content": sides.texts[0]}],
+        "conversation_b": [*messages, {"role": "assistant", "content": sides.texts[1]}],
+        "turn": 1,
+        "language": language if isinstance(language, str) else UNKNOWN_LANGUAGE,
+        "tstamp": annotation.created_at.timestamp(),
+    }
 
 
 def _named_models(fields: Mapping[str, Any], field: str) -> tuple[str, str] | None:

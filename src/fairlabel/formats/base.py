@@ -49,6 +49,16 @@ class ExportOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ArenaSides:
+    """A battle as the arena formats write it: the models behind a and b, the prompt (a
+    worker's text in arena mode, else the item's messages) and the two replies."""
+
+    models: tuple[str, str]
+    prompt: str | Sequence[Mapping[str, Any]]
+    texts: tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class ExportProject:
     id: int
     name: str
@@ -60,6 +70,8 @@ class ExportProject:
     battle_models: Mapping[int, tuple[str, str]] = field(default_factory=dict)
     """The models behind candidates a and b of each evaluation battle item (their items
     name none, so that the vote is blind); the arena formats read it."""
+    arena_votes: Mapping[tuple[int, str], ArenaSides] = field(default_factory=dict)
+    """Arena-mode battles by (item, worker pseudonym): each worker wrote their own prompt."""
 
 
 class JsonObject(Mapping[str, Any]):
