@@ -19,7 +19,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict
 
 import httpcore2
 import httpx2
@@ -275,15 +275,18 @@ class _Call:
     async def run(self, client: openai.AsyncOpenAI, messages: Messages) -> AsyncGenerator[str]:
         """The SDK sends the request (auth, retries with backoff, timeouts, status errors);
         the stream's events are read here as plain JSON: the SDK's building of a typed
-        model per chunk took most of the platform's time per call."""
+        model per chunk took most of the platform's time per call. The body goes as
+        `extra_body`, already plain JSON: the SDK's walk of typed parameters over every
+        message took 1.5 ms per call before the request went out."""
+        body = {
+            "messages": list(messages),
+            "stream_options": {"include_usage": True},
+            **self.params.request_fields(),
+            **self.extra,
+        }
         try:
             request = client.chat.completions.with_streaming_response.create(
-                model=self.config.model,
-                messages=cast(Any, list(messages)),
-                stream=True,
-                stream_options={"include_usage": True},
-                **self.params.request_fields(),
-                **self.extra,
+                model=self.config.model, messages=[], stream=True, extra_body=body
             )
             async with request as response:
                 self.streaming = True
