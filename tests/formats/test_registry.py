@@ -29,6 +29,8 @@ EXPECTED = {
     "voc": ("application/zip", ".zip"),
     "conll": ("text/plain; charset=utf-8", ".conll"),
     "oasst": ("application/x-ndjson", ".jsonl"),
+    "arena-jsonl": ("application/x-ndjson", ".jsonl"),
+    "arena-parquet": ("application/vnd.apache.parquet", ".parquet"),
     **{name: ("application/x-ndjson", ".jsonl") for name in DATASETS},
     **{f"{name}-parquet": ("application/zip", ".zip") for name in DATASETS},
 }

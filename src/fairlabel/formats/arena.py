@@ -58,13 +58,15 @@ class _ArenaFormat(ExportFormat):
     def rows(self, project: ExportProject, source: RecordSource) -> Iterator[dict[str, Any]]:
         """Every vote of the first pairwise question whose two models are known: an arena
         vote by its own battle, any other by its item's."""
-        question = exportable_questions(self, project)[0]
-        field = str(question.settings.get("field", _FIELD))
+        questions = exportable_questions(self, project)
+        # check_project refuses a project without one before an export starts
+        name = questions[0].name if questions else ""
+        field = str(questions[0].settings.get("field", _FIELD)) if questions else _FIELD
         for record in source():
             shared = _item_sides(project, record, field)
             for annotation in record.annotations:
                 sides = project.arena_votes.get((record.item_id, annotation.worker)) or shared
-                answer = annotation.answers.get(question.name)
+                answer = annotation.answers.get(name)
                 choice = answer.get("choice") if isinstance(answer, Mapping) else None
                 if sides is not None and choice in WINNERS:
                     yield _row(record, annotation, sides, WINNERS[choice])
