@@ -114,3 +114,16 @@ def test_another_workers_assignment_or_a_question_that_is_no_prompt_is_not_found
     assert (
         missing.json()["error"]["expected"] == "the name of one of the project's prompt questions"
     )
+
+
+def test_a_prompt_submitted_since_the_last_call_is_found(factory: Factory) -> None:
+    """The server keeps the prompts it read; the next call reads what was stored since."""
+    _, project_id = prompt_project(factory, BRIEF, items=3)
+    worker = factory.worker()
+    assignment = lease(worker, project_id)
+    assert similar(worker, assignment, {"text": FIRST}).json()["similar"] == []
+    write(factory, project_id, FIRST)
+    (found,) = similar(worker, assignment, {"text": FIRST}).json()["similar"]
+    assert found["prompt"] == FIRST
+    write(factory, project_id, FIRST + ".")
+    assert len(similar(worker, assignment, {"text": FIRST}).json()["similar"]) == 2

@@ -8,20 +8,24 @@ catch paraphrases, but they add a model load to the server and 10-50 ms per prom
 where rapidfuzz compares a prompt with 100,000 earlier ones in C++ in tens of milliseconds;
 near-duplicates in prompt collection are mostly copies with small edits, which this catches.
 
-The earlier prompts are read from the annotations' JSON in the database each time (one
-indexed query of a JSON path, both dialects), not cached: a cache per server process would
-miss the prompts another process stored."""
+The earlier prompts are read from the annotations' JSON (a JSON path, both dialects) and
+kept in the server, case-folded, by annotation id: an annotation is never overwritten, so its
+prompt never changes, and each call only asks the database whether the project's latest
+annotations changed (their count and highest id) and reads what is new, so a prompt another
+server process stored is seen on the next call."""
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fairlabel.errors import NotFound
-from fairlabel.models import Annotation, Question
+from fairlabel.models import Annotation, Project, Question
 from fairlabel.questions.prompt import PromptQuestion, PromptSettings
 from fairlabel.queue.rows import QuestionRow
 
@@ -65,37 +69,82 @@ def similar(
     leaving out the asking assignment's own (a re-submit is not its own duplicate)."""
     if not text.strip():
         return []
-    earlier = _earlier(db, project_id, question, exclude_assignment)
-    if not earlier:
-        return []
+    rows = _earlier(db, project_id, question).rows
+    kept = [
+        (annotation_id, row)
+        for annotation_id, row in rows.items()
+        if row is not None and row[0] != exclude_assignment
+    ]
     found = process.extract(
-        text,
-        [prompt for _, prompt in earlier],
+        utils.default_process(text),
+        [row[2] for _, row in kept],
         scorer=fuzz.token_sort_ratio,
-        processor=utils.default_process,
+        processor=None,
         limit=limit,
         score_cutoff=cutoff * 100,
     )
     return [
-        Similar(prompt, round(score / 100, 4), earlier[index][0]) for prompt, score, index in found
+        Similar(kept[index][1][1], round(score / 100, 4), kept[index][0])
+        for _, score, index in found
     ]
 
 
-def _earlier(
-    db: Session, project_id: int, question: str, exclude_assignment: int
-) -> list[tuple[int, str]]:
+Row = tuple[int, str, str]
+"""An annotation's assignment, its prompt, and the prompt case-folded for scoring."""
+
+
+@dataclass(slots=True)
+class _Earlier:
+    """One question's latest annotations in one project as last read, by annotation id (None:
+    the annotation has no prompt for it), and the highest id read."""
+
+    rows: dict[int, Row | None]
+    last_id: int
+
+
+#: (project id, its creation time, question) -> what was read; the creation time keeps a
+#: project that reuses a deleted one's id from its cache.
+_CACHE: OrderedDict[tuple[int, str, str], _Earlier] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHED_QUESTIONS = 32
+
+
+def _earlier(db: Session, project_id: int, question: str) -> _Earlier:
+    """The cached rows, brought up to date: the latest annotations' count and highest id say
+    whether anything changed; then the annotations after the highest id read are added, and
+    the rows read again in full where that does not account for every latest annotation (a
+    revision, or an id committed after a higher one)."""
+    created = db.scalar(select(Project.created_at).where(Project.id == project_id))
+    key = (project_id, str(created), question)
+    latest = (Annotation.project_id == project_id, Annotation.is_latest.is_(True))
+    count, last = db.execute(select(func.count(), func.max(Annotation.id)).where(*latest)).one()
+    last = last or 0
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+    if entry is not None and (len(entry.rows), entry.last_id) != (count, last):
+        rows = entry.rows | _read(db, question, latest, after=entry.last_id)
+        entry = _Earlier(rows, last) if len(rows) == count else None
+    if entry is None:
+        entry = _Earlier(_read(db, question, latest, after=0), last)
+    with _CACHE_LOCK:
+        _CACHE[key] = entry
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHED_QUESTIONS:
+            _CACHE.popitem(last=False)
+    return entry
+
+
+def _read(db: Session, question: str, latest: tuple[Any, ...], after: int) -> dict[int, Row | None]:
     prompt = Annotation.answers[question]["prompt"].as_string()
-    rows = db.execute(
-        select(Annotation.id, prompt)
-        .where(
-            Annotation.project_id == project_id,
-            Annotation.is_latest.is_(True),
-            Annotation.assignment_id != exclude_assignment,
-            prompt.is_not(None),
+    found = db.execute(
+        select(Annotation.id, Annotation.assignment_id, prompt).where(
+            *latest, Annotation.id > after
         )
-        .order_by(Annotation.id)
     )
-    return [(annotation_id, text) for annotation_id, text in rows if text]
+    return {
+        annotation_id: (assignment_id, text, utils.default_process(text)) if text else None
+        for annotation_id, assignment_id, text in found
+    }
 
 
 def resolve_answers(
