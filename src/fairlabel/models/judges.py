@@ -17,7 +17,8 @@ from fairlabel.models.items import BigId
 class Judge(Base):
     """`template` is a string.Template with $prompt, $response_a and $response_b (pairwise)
     or $response and $criteria (rubric), $rubric (the judge's own guidance, may be
-    empty) and $reference (the item's reference answer, where it has one). Below `min_confidence`, a verdict counts as unsure and its item goes to people."""
+    empty) and $reference (the item's reference answer, where it has one). Below
+    `min_confidence`, a verdict counts as unsure and its item goes to people."""
 
     __tablename__ = "judges"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
