@@ -113,6 +113,12 @@ def world(factory: Factory) -> dict[str, Any]:
         json={"name": "prod", "flag_question": "sentiment", "flag_values": ["negative"]},
     )
     assert stream.status_code == 201, stream.text
+    compared = factory.project(owner, org_id, questions=[{"name": "vote", "type": "pairwise"}])
+    evaluation = owner.post(
+        f"/api/projects/{compared['id']}/evaluations",
+        json={"name": "e", "models": [{"name": "m1"}, {"name": "m2"}]},
+    )
+    assert evaluation.status_code == 201, evaluation.text
     return {
         "accounts": [owner, factory.user(operator=True), factory.worker()],
         "values": {
@@ -124,6 +130,7 @@ def world(factory: Factory) -> dict[str, Any]:
             "file_format": "csv",
             "receiver_id": receiver.json()["id"],
             "stream_id": stream.json()["id"],
+            "evaluation_id": evaluation.json()["id"],  # of another project: the 404 page
         },
     }
 
