@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from fairlabel.models import Annotation
+from fairlabel.llm import service as llm_service
+from fairlabel.models import Annotation, ModelEndpoint
 from tests.chat.helpers import (
     chat_state,
     chat_task,
@@ -204,25 +205,45 @@ def test_bad_live_ranking_settings_are_refused(factory: Factory, live: dict[str,
     assert response.json()["error"]["field"].startswith("questions[q].settings.live")
 
 
-def test_an_endpoint_of_another_organization_or_none_is_not_found(
-    factory: Factory, standin: StandIn
+@pytest.mark.parametrize("kind", ["chat", "pairwise", "ranking"])
+def test_a_project_naming_another_organizations_or_no_endpoint_is_refused(
+    factory: Factory, standin: StandIn, kind: str
 ) -> None:
+    """Checked when the project is made, not when a worker has taken its task."""
     stranger, their_org = factory.owner()
     theirs = register(stranger, their_org, standin)
+    owner, org_id = factory.owner()
+    mine = register(owner, org_id, standin)
     for endpoint in (theirs["id"], 999_999):
-        worker, assignment, _ = chat_task(
-            factory,
-            standin,
-            kind="pairwise",
-            fields={"messages": PROMPT},
-            models=(),
-            endpoint_ids=[endpoint],
-        )
-        before = chat_state(factory)
-        response = start(worker, assignment, {"turn": 0})
-        assert response.status_code == 404, response.text
-        assert response.json()["error"]["value"] == endpoint
-        assert chat_state(factory) == before
+        ids = [mine["id"], endpoint]
+        settings = {"endpoints": ids} if kind == "chat" else {"live": {"endpoints": ids}}
+        body = {
+            "organization_id": org_id,
+            "name": f"Live {kind} {endpoint}",
+            "questions": [{"name": "q", "type": kind, "settings": settings}],
+        }
+        response = owner.post("/api/projects", json=body)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["field"] == "questions[q].settings" and error["value"] == [endpoint]
+        listed = owner.get("/api/projects").json()
+        assert body["name"] not in {p["name"] for p in listed}
+
+
+def test_an_endpoint_deleted_under_a_project_is_not_found(
+    factory: Factory, standin: StandIn
+) -> None:
+    """The owner may delete an endpoint that a project uses: its next turn is a 404."""
+    worker, assignment, endpoints = chat_task(
+        factory, standin, kind="pairwise", fields={"messages": PROMPT}, models=("",)
+    )
+    with factory.database.session() as db:
+        llm_service.delete_endpoint(db, db.get_one(ModelEndpoint, endpoints[0]["id"]))
+    before = chat_state(factory)
+    response = start(worker, assignment, {"turn": 0})
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["value"] == endpoints[0]["id"]
+    assert chat_state(factory) == before
 
 
 def test_a_live_comparison_takes_no_message_and_needs_the_items_prompt(

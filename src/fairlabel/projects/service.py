@@ -14,6 +14,7 @@ from fairlabel.models import (
     Annotation,
     GuidelineVersion,
     Item,
+    ModelEndpoint,
     Project,
     ProjectStatus,
     Question,
@@ -82,6 +83,7 @@ def create_project(db: Session, body: ProjectCreate, author: User) -> Project:
     apply_consensus_settings(project, body)
     apply_content_risk_settings(db, project, body)
     check_content_risk(project)
+    check_live_endpoints(db, project)
     apply_pay_settings(db, project, body)
     apply_eligibility(project, body)
     db.add(project)
@@ -108,6 +110,7 @@ def update_project(db: Session, project: Project, body: ProjectUpdate, author: U
         project.questions.clear()
         db.flush()  # old rows go before new ones take their names
         project.questions = replacement
+        check_live_endpoints(db, project)
         db.flush()
     for name in ("name", "description", "lease_seconds"):
         value = getattr(body, name)
@@ -202,6 +205,28 @@ def check_content_risk(project: Project) -> None:
                 field="content_risks",
                 value=list(project.content_risks or []),
                 expected="at least one content risk category (GET /api/content-risks lists them)",
+            )
+
+
+def check_live_endpoints(db: Session, project: Project) -> None:
+    """Every endpoint a live question (chat, live comparisons, red-team prompts) names must be
+    one of the project's organization's: another's id would be stored, then refused at each
+    turn after a worker had taken the task."""
+    own = set(
+        db.scalars(
+            select(ModelEndpoint.id).where(ModelEndpoint.organization_id == project.organization_id)
+        )
+    )
+    for question in project.questions:
+        kind = get_question_type(question.type)
+        live = kind.live(kind.parse_settings(question.settings, question=question.name))
+        foreign = [e for e in live.endpoints if e not in own] if live else []
+        if foreign:
+            raise ValidationFailed(
+                f"model endpoint {foreign[0]} is not one of the organization's endpoints",
+                field=f"questions[{question.name}].settings",
+                value=foreign,
+                expected="ids of the organization's model endpoints",
             )
 
 
