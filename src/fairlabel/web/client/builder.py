@@ -7,16 +7,21 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from fairlabel.errors import FairlabelError
 from fairlabel.llm.schemas import SamplingParams
 from fairlabel.models import Project, ProjectStatus
 from fairlabel.questions import get_question_type, question_type_names, validate_question_definition
+from fairlabel.questions.base import LiveCandidates
+from fairlabel.questions.prompt import RedTeamSettings
 from fairlabel.web import forms
 from fairlabel.web.client import criteria_lines, settings_form
 from fairlabel.web.client.settings_form import SettingsForm
 
+#: The sampling parameters of a question that calls model endpoints: fields of their own in
+#: the form, one `sampling` object in the API.
+SAMPLING_SETTINGS = ("temperature", "max_tokens", "seed")
 #: The settings the builder offers for each type, in the order the form shows them.
 TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
     "label": ("labels",),
@@ -26,8 +31,25 @@ TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
     "span": ("labels", "field", "allow_overlap"),
     "bbox": ("labels", "field"),
     "polygon": ("labels", "field"),
-    "ranking": ("field", "allow_ties"),
-    "pairwise": ("field", "allow_tie", "allow_both_bad", "strength_levels"),
+    "ranking": (
+        "field",
+        "allow_ties",
+        "live",
+        "endpoints",
+        "candidates",
+        "prompt_field",
+        *SAMPLING_SETTINGS,
+    ),
+    "pairwise": (
+        "field",
+        "allow_tie",
+        "allow_both_bad",
+        "strength_levels",
+        "live",
+        "endpoints",
+        "prompt_field",
+        *SAMPLING_SETTINGS,
+    ),
     "rubric": ("criteria", "tolerance", "max_justification_length"),
     "rewrite": ("field", "min_length", "max_length", "allow_unchanged", "pass_threshold"),
     "chat": (
@@ -36,14 +58,46 @@ TYPE_SETTINGS: dict[str, tuple[str, ...]] = {
         "max_turns",
         "mode",
         "allow_rewrite",
-        "temperature",
-        "max_tokens",
-        "seed",
+        *SAMPLING_SETTINGS,
+    ),
+    "prompt": (
+        "categories",
+        "difficulties",
+        "languages",
+        "min_length",
+        "max_length",
+        "duplicate_threshold",
+        "red_team",
+        "endpoints",
+        "harm_categories",
+        "prompt_field",
+        *SAMPLING_SETTINGS,
     ),
 }
-#: A chat question's sampling parameters: fields of their own in the form, one `sampling`
-#: object in the API.
-SAMPLING_SETTINGS = ("temperature", "max_tokens", "seed")
+
+
+@dataclass(frozen=True)
+class Nested:
+    """Settings that the API takes as one object under `toggle` (a checkbox in the form),
+    sent only when it is ticked; `prompt_field` is that object's `field`."""
+
+    toggle: str
+    model: type[BaseModel]
+    keys: tuple[str, ...]
+
+
+#: The types whose model-endpoint settings are nested: live comparisons and red-team prompts.
+NESTED = {
+    "ranking": Nested(
+        "live", LiveCandidates, ("endpoints", "candidates", "prompt_field", *SAMPLING_SETTINGS)
+    ),
+    "pairwise": Nested("live", LiveCandidates, ("endpoints", "prompt_field", *SAMPLING_SETTINGS)),
+    "prompt": Nested(
+        "red_team",
+        RedTeamSettings,
+        ("endpoints", "harm_categories", "prompt_field", *SAMPLING_SETTINGS),
+    ),
+}
 INT_SETTINGS = frozenset(
     {
         "min",
@@ -61,9 +115,9 @@ INT_SETTINGS = frozenset(
         "seed",
     }
 )
-FLOAT_SETTINGS = frozenset({"pass_threshold", "temperature"})
+FLOAT_SETTINGS = frozenset({"pass_threshold", "temperature", "duplicate_threshold"})
 #: The range a number field offers (the server checks it all the same).
-FLOAT_RANGES = {"pass_threshold": (0, 1), "temperature": (0, 2)}
+FLOAT_RANGES = {"pass_threshold": (0, 1), "temperature": (0, 2), "duplicate_threshold": (0, 1)}
 BOOL_SETTINGS = frozenset(
     {
         "multiline",
@@ -73,10 +127,14 @@ BOOL_SETTINGS = frozenset(
         "allow_both_bad",
         "allow_unchanged",
         "allow_rewrite",
+        "live",
+        "red_team",
     }
 )
-#: Settings typed as text, each parsed by the builder (labels and criteria one per line).
-TEXT_SETTINGS = frozenset({"labels", "field", "criteria", "mode"})
+#: Lists typed one entry a line.
+LIST_SETTINGS = frozenset({"labels", "categories", "difficulties", "languages", "harm_categories"})
+#: Settings typed as text, each parsed by the builder (lists and criteria one per line).
+TEXT_SETTINGS = LIST_SETTINGS | {"field", "criteria", "mode", "prompt_field"}
 #: A chat question's endpoints: one checkbox each, named `q-<i>-endpoint_<id>`.
 ENDPOINT_KEY = "endpoint_"
 CHAT_MODES = (("rank", "Rank every candidate (ties allowed)"), ("pick", "Pick the best one"))
@@ -108,10 +166,18 @@ SETTING_LABELS = {
     "temperature": "Temperature (0 to 2; blank: each endpoint's own)",
     "max_tokens": "Longest reply (tokens; blank: each endpoint's own)",
     "seed": "Seed (candidate i gets seed + i; blank: none)",
+    "live": "Candidates generated live by model endpoints (instead of the item field)",
+    "prompt_field": "Item field the model's prompt is (chat messages or a text)",
+    "categories": "Categories to write to, one per line (blank: not asked)",
+    "difficulties": "Difficulties, one per line (blank: not asked)",
+    "languages": "Languages, one per line (blank: not asked)",
+    "duplicate_threshold": "Similarity from which an earlier prompt is a near-duplicate (0 to 1)",
+    "red_team": "Red team: a model answers live; the worker marks success and harm",
+    "harm_categories": "Harm categories, one per line",
 }
 PROJECT_FIELDS = ("name", "description", "guidelines", "overlap", "lease_minutes", "status")
 _QUESTION_KEY = re.compile(r"^q-(\d+)-(\w+)$")
-_SETTINGS_PATH = re.compile(r"^questions\[([^\]]+)\]\.settings\.(\w+)")
+_SETTINGS_PATH = re.compile(r"^questions\[([^\]]+)\]\.settings\.(\w+)(?:\.(\w+))?")
 _CRITERION = re.compile(r"\.settings\.criteria\[(\d+)\]")
 
 
@@ -128,12 +194,25 @@ def setting_types() -> dict[str, str]:
     }
 
 
+def setting_needs() -> dict[str, str]:
+    """For each nested setting, `type:toggle` pairs, space-separated: the box that must be
+    ticked for it to show, and the object it goes in (the script reads it)."""
+    return {
+        key: " ".join(f"{t}:{n.toggle}" for t, n in NESTED.items() if key in n.keys)
+        for key in all_setting_keys()
+    }
+
+
 def setting_default(type_name: str, key: str) -> Any:
     """The default the question type itself declares, shown in a new question's fields."""
-    model_field = get_question_type(type_name).settings_model.model_fields.get(key)
+    model = get_question_type(type_name).settings_model
+    nested = NESTED.get(type_name)
+    if nested is not None and key in nested.keys:
+        model, key = nested.model, "field" if key == "prompt_field" else key
+    model_field = model.model_fields.get(key)
     if model_field is None or model_field.is_required():
         return None
-    return model_field.default
+    return _as_text(key, model_field.get_default(call_default_factory=True))
 
 
 def default_settings() -> dict[str, Any]:
@@ -186,7 +265,7 @@ def form_from_project(project: Project, guidelines: str) -> ProjectForm:
             type=q.type,
             prompt=q.prompt,
             required=q.required,
-            settings=default_settings() | _settings_as_text(q.settings or {}),
+            settings=default_settings() | _settings_as_text(q.type, q.settings or {}),
         )
         for q in project.questions
     ]
@@ -208,22 +287,32 @@ def _minutes(seconds: int) -> str:
     return str(seconds // 60) if seconds % 60 == 0 else str(round(seconds / 60, 2))
 
 
-def _settings_as_text(settings: Mapping[str, Any]) -> dict[str, Any]:
+def _settings_as_text(type_name: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    nested = NESTED.get(type_name)
+    inner = settings.get(nested.toggle) if nested else None
+    if nested is not None:
+        settings = {k: v for k, v in settings.items() if k != nested.toggle}
+        settings |= {nested.toggle: inner is not None} | _flat(inner or {})
+    return {k: _as_text(k, v) for k, v in _flat(settings).items()}
+
+
+def _flat(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A nested object's `field` as `prompt_field`, and its sampling as fields of their own."""
     flat = {k: v for k, v in settings.items() if k != "sampling"}
     flat |= {k: v for k, v in (settings.get("sampling") or {}).items() if k in SAMPLING_SETTINGS}
-    return {k: _as_text(k, v) for k, v in flat.items()}
+    return flat
 
 
 def _as_text(key: str, value: Any) -> Any:
-    if key == "labels":
+    if key in LIST_SETTINGS:
         return "\n".join(value)
     return criteria_lines.as_text(value) if key == "criteria" else value
 
 
 def _from_text(key: str, value: Any) -> Any:
     """A text setting as the form holds it, back as the API takes it."""
-    if key == "labels":
-        return value.split("\n")
+    if key in LIST_SETTINGS:
+        return [s.strip() for s in value.split("\n") if s.strip()]
     return criteria_lines.parse(value) if key == "criteria" else value
 
 
@@ -235,11 +324,12 @@ def _questions_json(questions: list[QuestionForm]) -> str:
             "prompt": q.prompt,
             "required": q.required,
             "settings": _grouped(
+                q.type,
                 {
                     k: _from_text(k, v)
                     for k, v in q.settings.items()
                     if k in TYPE_SETTINGS.get(q.type, ()) and v is not None
-                }
+                },
             ),
         }
         for q in questions
@@ -247,7 +337,21 @@ def _questions_json(questions: list[QuestionForm]) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False)
 
 
-def _grouped(settings: dict[str, Any]) -> dict[str, Any]:
+def _grouped(type_name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as the API takes them: a live or red-team object only when its box is
+    ticked (its fields dropped otherwise), and the sampling fields as one object."""
+    nested = NESTED.get(type_name)
+    if nested is None:
+        return _with_sampling(settings)
+    inner = {k: settings.pop(k) for k in nested.keys if k in settings}
+    if "prompt_field" in inner:
+        inner["field"] = inner.pop("prompt_field")
+    if settings.pop(nested.toggle, False):
+        settings[nested.toggle] = _with_sampling(inner)
+    return settings
+
+
+def _with_sampling(settings: dict[str, Any]) -> dict[str, Any]:
     """The sampling fields, where there are any, as the one object the API takes."""
     sampling = {k: settings.pop(k) for k in SAMPLING_SETTINGS if k in settings}
     return settings | {"sampling": sampling} if sampling else settings
@@ -340,13 +444,23 @@ def _endpoint_ids(values: Mapping[str, str]) -> list[int]:
 def _typed_settings(form: ProjectForm, index: int, question: QuestionForm) -> dict[str, Any]:
     """Only the settings of the chosen type, as the types they are (the models are strict)."""
     settings: dict[str, Any] = {}
-    for key in TYPE_SETTINGS.get(question.type, ()):
+    for key in offered(question):
         typed = _typed(form, f"q-{index}-{key}", key, question.settings.get(key))
         if typed is not _LEFT_OUT and key in SAMPLING_SETTINGS:
             typed = _sampling(form, f"q-{index}-{key}", key, typed)
         if typed is not _LEFT_OUT:
             settings[key] = typed
-    return _grouped(settings)
+    return _grouped(question.type, settings)
+
+
+def offered(question: QuestionForm) -> list[str]:
+    """The chosen type's settings, less a live or red-team object's when its box is unticked
+    (they are hidden then, and an empty endpoint list is no error)."""
+    nested = NESTED.get(question.type)
+    keys = TYPE_SETTINGS.get(question.type, ())
+    if nested is None or question.settings.get(nested.toggle):
+        return list(keys)
+    return [k for k in keys if k not in nested.keys]
 
 
 def _sampling(form: ProjectForm, element: str, key: str, value: Any) -> Any:
@@ -370,8 +484,8 @@ def _typed(form: ProjectForm, element: str, key: str, value: Any) -> Any:
             return _LEFT_OUT
         return list(value)
     text = str(value if value is not None else "").strip()
-    if key == "labels":
-        return [s.strip() for s in text.splitlines() if s.strip()]
+    if key in LIST_SETTINGS:
+        return _from_text(key, text)
     if key in BOOL_SETTINGS:
         return bool(value)
     if not text:
@@ -419,8 +533,12 @@ def _question_element(index: int, question: QuestionForm, path: str | None) -> s
     if path in ("name", "type"):
         return f"q-{index}-{path}"
     match = _SETTINGS_PATH.match(path or "")
-    if match and match.group(2) in TYPE_SETTINGS.get(question.type, ()):
-        return f"q-{index}-{match.group(2)}"
+    key = match and match.group(2)
+    nested = NESTED.get(question.type)
+    if match and nested is not None and key == nested.toggle and match.group(3):
+        key = "prompt_field" if match.group(3) == "field" else match.group(3)
+    if key and key in TYPE_SETTINGS.get(question.type, ()):
+        return f"q-{index}-{key}"
     return f"q-{index}-type"
 
 
@@ -539,13 +657,11 @@ def type_names() -> list[str]:
 
 
 def check_endpoints(form: ProjectForm, body: Mapping[str, Any], allowed: Collection[int]) -> None:
-    """Every chat question's endpoints must be the organization's: another's id would be
-    stored and then refused at each turn, after a worker had taken the task."""
+    """Every live question's endpoints (chat, live comparisons, red-team prompts) must be the
+    organization's: another's id would be stored and then refused at each turn, after a
+    worker had taken the task. Checked here too, to be marked by the endpoints' field."""
     for position, question in enumerate(body.get("questions") or []):
-        if not isinstance(question, dict) or question.get("type") != "chat":
-            continue
-        chosen = (question.get("settings") or {}).get("endpoints") or []
-        foreign = [e for e in chosen if e not in allowed]
+        foreign = [e for e in _chosen_endpoints(question) if e not in allowed]
         if not foreign:
             continue
         message = f"model endpoint {foreign[0]} is not one of the organization's endpoints"
@@ -555,3 +671,17 @@ def check_endpoints(form: ProjectForm, body: Mapping[str, Any], allowed: Collect
             )
         else:
             form.add_error(f"q-{form.question_indexes[position]}-endpoints", message)
+
+
+def _chosen_endpoints(question: Any) -> list[Any]:
+    """The endpoints a question sent as the API takes it names (none where it is not live)."""
+    if not isinstance(question, dict) or not isinstance(question.get("settings"), dict):
+        return []
+    settings = question["settings"]
+    nested = NESTED.get(question.get("type", ""))
+    if nested is not None:
+        settings = settings.get(nested.toggle)
+    elif question.get("type") != "chat":
+        return []
+    chosen = settings.get("endpoints") if isinstance(settings, dict) else None
+    return chosen if isinstance(chosen, list) else []

@@ -8,8 +8,20 @@
   const list = form.querySelector("[data-questions]");
   const template = document.getElementById("question-template");
   const boolKeys = ["multiline", "allow_overlap", "allow_ties", "allow_tie", "allow_both_bad", "allow_unchanged", "allow_rewrite"];
-  // A chat question's sampling fields, one `sampling` object in the API (web/client/builder.py).
+  const listKeys = ["labels", "categories", "difficulties", "languages", "harm_categories"];
+  // The sampling fields, one `sampling` object in the API (web/client/builder.py).
   const samplingKeys = ["temperature", "max_tokens", "seed"];
+  // The box a nested setting needs ticked for this type (its object's name), or null.
+  const toggleOf = (setting, type) => {
+    const pair = setting.dataset.needs.split(" ").find((p) => p.startsWith(`${type}:`));
+    return pair ? pair.slice(type.length + 1) : null;
+  };
+  const withSampling = (settings) => {
+    const sampling = Object.fromEntries(samplingKeys.filter((k) => k in settings).map((k) => [k, settings[k]]));
+    samplingKeys.forEach((k) => delete settings[k]);
+    if (Object.keys(sampling).length) settings.sampling = sampling;
+    return settings;
+  };
 
   // A rubric's criteria lines as the API takes them, as web/criteria_lines.py reads them; a
   // line that does not fit is carried as written, for the server to name its error.
@@ -48,8 +60,11 @@
 
   const showSettings = (fieldset) => {
     const type = fieldset.querySelector("[data-question-type]").value;
+    const i = indexOf(fieldset);
     fieldset.querySelectorAll("[data-setting]").forEach((setting) => {
-      setting.hidden = !setting.dataset.types.split(" ").includes(type);
+      const toggle = toggleOf(setting, type);
+      const ticked = !toggle || form.elements[`q-${i}-${toggle}`].checked;
+      setting.hidden = !setting.dataset.types.split(" ").includes(type) || !ticked;
     });
   };
 
@@ -70,7 +85,8 @@
 
   form.addEventListener("change", (event) => {
     const target = event.target;
-    if (target.matches("[data-question-type]")) showSettings(target.closest("[data-question]"));
+    const question = target.closest("[data-question]");
+    if (question) showSettings(question);  // a type or a live / red-team box changed
     if (target.matches("[data-mode]")) showMode(target.value, true);
   });
 
@@ -93,24 +109,30 @@
     const value = (key) => form.elements[`q-${i}-${key}`];
     const type = value("type").value;
     const settings = {};
+    const nested = {};
     fieldset.querySelectorAll("[data-setting]").forEach((setting) => {
-      if (!setting.dataset.types.split(" ").includes(type)) return;
+      if (setting.hidden) return;
+      const toggle = toggleOf(setting, type);
+      const into = toggle ? (nested[toggle] ||= {}) : settings;
       if (setting.querySelector("[data-endpoints]")) {
-        settings.endpoints = Array.from(setting.querySelectorAll("[data-endpoint]:checked")).map((box) => Number(box.value));
+        into.endpoints = Array.from(setting.querySelectorAll("[data-endpoint]:checked")).map((box) => Number(box.value));
         return;
       }
       const input = setting.querySelector("input, textarea, select");
       if (!input) return;
       const key = input.name.slice(`q-${i}-`.length);
-      if (key === "labels") settings.labels = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
+      if (key === "prompt_field") { if (input.value.trim() !== "") into.field = input.value.trim(); }
+      else if (listKeys.includes(key)) into[key] = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
       else if (key === "criteria") settings.criteria = criteriaOf(input.value);
       else if (boolKeys.includes(key)) settings[key] = input.checked;
-      else if (input.type === "number") { if (input.value !== "") settings[key] = Number(input.value); }
-      else if (input.value.trim() !== "") settings[key] = input.value.trim();
+      else if (input.type === "checkbox") { if (input.checked) nested[key] ||= {}; }  // live, red_team
+      else if (input.type === "number") { if (input.value !== "") into[key] = Number(input.value); }
+      else if (input.value.trim() !== "") into[key] = input.value.trim();
     });
-    const sampling = Object.fromEntries(samplingKeys.filter((k) => k in settings).map((k) => [k, settings[k]]));
-    samplingKeys.forEach((k) => delete settings[k]);
-    if (Object.keys(sampling).length) settings.sampling = sampling;
+    withSampling(settings);
+    Object.entries(nested).forEach(([toggle, inner]) => {
+      if (form.elements[`q-${i}-${toggle}`].checked) settings[toggle] = withSampling(inner);
+    });
     return {
       name: value("name").value.trim(),
       type,
