@@ -11,6 +11,7 @@ from sqlalchemy import Table, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from fairlabel.assist.backends import Backend, BackendItem, BackendQuestion
 from fairlabel.assist.schemas import SuggestionIn
 from fairlabel.db import utcnow
 from fairlabel.errors import ValidationFailed
@@ -150,3 +151,45 @@ def upsert(db: Session, rows: list[dict[str, Any]]) -> None:
     )
     for chunk in _chunks(rows):
         db.execute(statement, chunk)
+
+
+def backend_questions(project: Project, backend: Backend) -> list[BackendQuestion]:
+    """The project's questions this backend can answer."""
+    questions = [BackendQuestion(q.name, q.type, dict(q.settings)) for q in project.questions]
+    return [q for q in questions if backend.serves(q)]
+
+
+def prelabel(
+    db: Session, project: Project, backend: Backend, item_ids: Sequence[int]
+) -> dict[str, Any]:
+    """Ask a backend for one batch and store the predictions that pass the answer check.
+
+    Unlike `store`, a bad prediction does not refuse the batch: it is listed in the report
+    and left out, so one wrong region never costs the good ones, and nothing broken is kept.
+    A backend failure (`BackendFailed`) propagates for the job to report and retry."""
+    questions = backend_questions(project, backend)
+    rows = db.execute(
+        select(ITEMS.c.id, ITEMS.c.fields).where(
+            ITEMS.c.project_id == project.id, ITEMS.c.id.in_(list(item_ids))
+        )
+    ).all()
+    items = [BackendItem(row.id, row.fields) for row in rows]
+    fields = {item.id: item.fields for item in items}
+    specs = {q.name: (q.name, q.type, q.settings, False) for q in questions}
+    stored: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for p in backend.predict(questions, items) if questions and items else []:
+        path = f"item {p.item_id}"
+        try:
+            if p.item_id not in fields or p.question not in specs:
+                raise ValidationFailed(
+                    "not asked", field=path, value=p.question, expected="an item and question asked"
+                )
+            answer = checked_answer(specs[p.question], p.answer, fields[p.item_id], path)
+            stored.append(
+                suggestion_row(project.id, p.item_id, p.question, answer, p.score, backend.name)
+            )
+        except ValidationFailed as exc:
+            problems.append({"field": exc.field, "value": exc.value, "expected": exc.expected})
+    upsert(db, stored)
+    return {"items": len(items), "stored": len(stored), "problems": problems}
