@@ -21,6 +21,8 @@ the seed. How it answers is set by the model name, so an endpoint row picks it:
     standin;judge=longer                 a judge's JSON verdict (see `judge_reply`): the
                                          longer response wins (also judge=first, unsure,
                                          prose, badverdict); a rubric prompt is scored
+  standin;prelabel=label                 an assist pre-label in JSON (see `prelabel_reply`;
+                                         also prelabel=multi, bad, prose)
 
 Any other model name answers 404 as an unknown model. GET /standin/stats?model=... says
 how many requests a model name had and the most it held in flight at once (the tests check
@@ -89,6 +91,7 @@ class Behaviour:
     error_event: int | None = None
     usage: bool = True
     judge: str | None = None
+    prelabel: str | None = None
 
     @classmethod
     def parse(cls, model: str) -> "Behaviour | None":
@@ -114,6 +117,7 @@ class Behaviour:
             error_event=_int(values.get("error_event")),
             usage="nousage" not in values,
             judge=values.get("judge"),
+            prelabel=values.get("prelabel"),
         )
 
 
@@ -195,6 +199,23 @@ def judge_reply(prompt: str, mode: str) -> str:
     return json.dumps({"verdict": verdict, "confidence": confidence, "reason": "by length"})
 
 
+def prelabel_reply(messages: Sequence[Mapping[str, Any]], mode: str) -> str:
+    """A pre-label for fairlabel's assist prompt, which lists the labels between <labels>
+    tags (one a line) and puts the item's text last, between <item> tags: `label` picks the
+    first label the text contains (else the first label), `multi` every label it contains,
+    `bad` answers a label that is not offered, `prose` answers in words."""
+    prompt = str(messages[-1].get("content") or "") if messages else ""
+    labels = (_between(prompt, "labels") or "").splitlines()
+    text = (_between(prompt, "item") or "").lower()
+    found = [label for label in labels if label.lower() in text]
+    if mode == "prose":
+        return "It is probably positive."
+    answer: Any = found if mode == "multi" else (found or labels or [""])[0]
+    if mode == "bad":
+        answer = "not-a-label"
+    return json.dumps({"answer": answer, "confidence": 0.7})
+
+
 class Stats:
     """Requests per model name and the most in flight at once."""
 
@@ -253,6 +274,8 @@ async def chat_completions(request: Request) -> Response:
     pieces, finish = _pieces(reply_tokens(messages, body.get("seed"), count), _list(stop))
     if behaviour.judge is not None:
         pieces, finish = [judge_reply(prompt_text(messages), behaviour.judge)], "stop"
+    if behaviour.prelabel is not None:
+        pieces, finish = [prelabel_reply(messages, behaviour.prelabel)], "stop"
     usage = {
         "prompt_tokens": prompt_tokens(messages),
         "completion_tokens": len(pieces),

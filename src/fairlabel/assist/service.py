@@ -111,11 +111,16 @@ def _row(
 def checked_answer(spec: QuestionSpec, answer: Any, fields: dict[str, Any], path: str) -> Any:
     """A suggested answer checked like a worker's, its errors placed under `path`."""
     try:
-        return validate_answers([spec], {spec[0]: answer}, fields)[spec[0]]
+        checked = validate_answers([spec], {spec[0]: answer}, fields)
     except ValidationFailed as exc:
         raise ValidationFailed(
             exc.message, field=f"{path}.{exc.field}", value=exc.value, expected=exc.expected
         ) from None
+    if spec[0] not in checked:
+        raise ValidationFailed(
+            "a suggestion must answer", field=f"{path}.answer", value=answer, expected="an answer"
+        )
+    return checked[spec[0]]
 
 
 def suggestion_row(

@@ -11,7 +11,7 @@ from fairlabel.assist.backends.base import (
 from fairlabel.assist.backends.registry import backend_class, backend_names, register
 
 # Imported for their registration.
-from fairlabel.assist.backends import labelstudio  # noqa: F401  isort: skip
+from fairlabel.assist.backends import labelstudio, llm  # noqa: F401  isort: skip
 
 __all__ = [
     "Backend",
