@@ -33,7 +33,6 @@ def test_the_client_builds_a_live_ranking_and_a_red_team_prompt_question(
     page.fill("#q-0-name", "best")
     page.select_option("#q-0-type", "ranking")
     assert not page.is_visible("#q-0-endpoints")  # candidates from the item until ticked
-    page.fill("#q-0-field", "responses")  # what the item holds when the endpoints fail
     page.check("#q-0-live")
     page.check(f"#q-0-endpoints-{alpha}")
     page.check(f"#q-0-endpoints-{beta}")
@@ -44,7 +43,6 @@ def test_the_client_builds_a_live_ranking_and_a_red_team_prompt_question(
     page.fill("#q-1-name", "attack")
     page.select_option("#q-1-type", "prompt")
     page.fill("#q-1-categories", "coding\nhealth")
-    page.fill("#q-1-min_length", "5")
     page.check("#q-1-red_team")
     assert page.is_visible("#q-1-harm_categories") and not page.is_visible("#q-1-candidates")
     page.check(f"#q-1-endpoints-{beta}")
@@ -67,8 +65,8 @@ def test_the_client_builds_a_live_ranking_and_a_red_team_prompt_question(
             "categories": ["coding", "health"],
             "difficulties": [],
             "languages": [],
-            "min_length": 5,
-            "max_length": 10000,
+            "min_length": 10,  # the prompt question's own defaults, put in by the type's change
+            "max_length": 4000,
             "duplicate_threshold": 0.85,
             "red_team": RED_TEAM | {"endpoints": [beta]},
         },

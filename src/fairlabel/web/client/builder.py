@@ -203,6 +203,18 @@ def setting_needs() -> dict[str, str]:
     }
 
 
+def setting_defaults() -> dict[str, dict[str, Any]]:
+    """For each settings field, each type's own default, and under "" the one a new
+    question's field is filled with: the script puts the type's in when the type changes, so
+    a new prompt question does not start from a text question's limits."""
+    filled = default_settings()
+    return {
+        key: {"": filled[key]}
+        | {t: setting_default(t, key) for t, keys in TYPE_SETTINGS.items() if key in keys}
+        for key in all_setting_keys()
+    }
+
+
 def setting_default(type_name: str, key: str) -> Any:
     """The default the question type itself declares, shown in a new question's fields."""
     model = get_question_type(type_name).settings_model

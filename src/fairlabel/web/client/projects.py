@@ -191,6 +191,7 @@ def _form_page(
         bool_settings=builder.BOOL_SETTINGS,
         list_settings=builder.LIST_SETTINGS,
         setting_needs=builder.setting_needs(),
+        setting_defaults=builder.setting_defaults(),
         offered=builder.offered,
         int_settings=builder.INT_SETTINGS,
         float_settings=builder.FLOAT_SETTINGS,

@@ -68,6 +68,20 @@
     });
   };
 
+  // A text or number field still holding the previous type's default takes the new type's.
+  const putDefaults = (select) => {
+    const previous = select.dataset.previous;
+    select.dataset.previous = select.value;
+    select.closest("[data-question]").querySelectorAll("[data-setting]").forEach((setting) => {
+      const input = setting.querySelector("input[type=text], input[type=number], textarea");
+      const defaults = JSON.parse(setting.dataset.defaults);
+      if (!input || !(select.value in defaults)) return;
+      // A type without the field left it as a new question's form filled it (under "").
+      const was = previous in defaults ? defaults[previous] : defaults[""];
+      if (input.value === String(was ?? "")) input.value = String(defaults[select.value] ?? "");
+    });
+  };
+
   let next = 0;
   list.querySelectorAll("[data-question]").forEach((fieldset) => {
     next = Math.max(next, Number(indexOf(fieldset)) + 1);
@@ -78,6 +92,7 @@
     next += 1;
     list.insertAdjacentHTML("beforeend", html);
     const added = list.lastElementChild;
+    remember(added);
     showSettings(added);
     renumber();
     added.querySelector("input").focus();
@@ -85,6 +100,7 @@
 
   form.addEventListener("change", (event) => {
     const target = event.target;
+    if (target.matches("[data-question-type]")) putDefaults(target);
     const question = target.closest("[data-question]");
     if (question) showSettings(question);  // a type or a live / red-team box changed
     if (target.matches("[data-mode]")) showMode(target.value, true);
@@ -151,6 +167,11 @@
     });
   };
 
+  const remember = (fieldset) => {
+    const select = fieldset.querySelector("[data-question-type]");
+    select.dataset.previous = select.value;
+  };
+  form.querySelectorAll("[data-question]").forEach(remember);
   form.querySelectorAll("[data-question]").forEach(showSettings);
   renumber();
   showMode(form.querySelector("[data-mode]:checked").value, false);
