@@ -26,12 +26,14 @@ def chat_task(
     kind: str = "chat",
     live: dict[str, Any] | None = None,
     endpoint_ids: list[int] | None = None,
+    workflow: list[dict[str, Any]] | None = None,
     **settings: Any,
 ) -> tuple[Account, dict[str, Any], list[dict[str, Any]]]:
     """A worker holding the item of a project asking chat question `q` (or, with `kind`, a
     pairwise or ranking question whose settings' `live` holds the endpoints and `live`), its
     endpoints on the stand-in (one per entry of `models`: stand-in options such as
-    "status=500"); `endpoint_ids` names endpoints instead (to name one not the owner's)."""
+    "status=500"); `endpoint_ids` names endpoints instead (to name one not the owner's);
+    `workflow` its review stages."""
     owner, org_id = factory.owner()
     endpoints = [
         register(owner, org_id, standin, model=unique_model(*filter(None, [options])))
@@ -43,7 +45,7 @@ def chat_task(
     else:
         settings = {**settings, "live": {"endpoints": ids, **(live or {})}}
     question = {"name": "q", "type": kind, "settings": settings}
-    project = factory.project(owner, org_id, questions=[question])
+    project = factory.project(owner, org_id, questions=[question], workflow=workflow)
     now = utcnow()
     row = {
         "project_id": project["id"],

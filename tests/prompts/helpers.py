@@ -36,13 +36,20 @@ def prompt_project(
 
 
 def red_team_project(
-    factory: Factory, standin: StandIn, items: int = 1, options: str = ""
+    factory: Factory,
+    standin: StandIn,
+    items: int = 1,
+    options: str = "",
+    workflow: list[dict[str, Any]] | None = None,
 ) -> tuple[Account, int, dict[str, Any]]:
-    """A red-team project with its endpoint on the stand-in, declaring the `violence` risk."""
+    """A red-team project with its endpoint on the stand-in, declaring the `violence` risk,
+    with `workflow` its review stages."""
     owner, org_id = factory.owner()
     endpoint = register(owner, org_id, standin, model=unique_model(*filter(None, [options])))
     question = {"name": "q", "type": "prompt", "settings": red_team_settings(endpoint["id"])}
-    created = factory.project(owner, org_id, questions=[question], content_risks=["violence"])
+    created = factory.project(
+        owner, org_id, questions=[question], content_risks=["violence"], workflow=workflow
+    )
     add_items(factory, created["id"], items, None)
     return owner, created["id"], endpoint
 

@@ -337,9 +337,23 @@ def _normalise(
     project (its guideline version in force is recorded, its workflow applied)."""
     project, questions = load_project_with_questions(db, answering.assignment.project_id)
     normalised = validate_answers(specs(questions), answers, answering.fields)
-    assignment_id = answering.assignment.id
-    normalised = chat.resolve_answers(db, assignment_id, questions, normalised)
-    return prompts.resolve_answers(db, project.id, assignment_id, questions, normalised), project
+    completed = resolve_generated(db, project.id, answering.assignment.id, questions, normalised)
+    return completed, project
+
+
+def resolve_generated(
+    db: Session,
+    project_id: int,
+    assignment_id: int,
+    questions: list[QuestionRow],
+    answers: dict[str, Any],
+) -> dict[str, Any]:
+    """Checked answers completed from what the platform stored for the assignment: live
+    answers from its generated turns (so none names a candidate never generated), prompts
+    with their nearest earlier one. Submissions, revisions and reviewers' corrections of the
+    assignment's work all pass here, so every version keeps its record."""
+    answers = chat.resolve_answers(db, assignment_id, questions, answers)
+    return prompts.resolve_answers(db, project_id, assignment_id, questions, answers)
 
 
 def specs(questions: list[QuestionRow]) -> list[QuestionSpec]:

@@ -20,6 +20,7 @@ from fairlabel.annotations.service import (
     newer_version_exists,
     one_annotation,
     replace_latest,
+    resolve_generated,
     specs,
 )
 from fairlabel.auth import policies
@@ -349,7 +350,9 @@ def _check_verdict(
     questions = [
         QuestionRow(q.name, q.type, q.prompt, q.required, q.settings) for q in project.questions
     ]
-    corrected = validate_answers(specs(questions), body.answers, fields or {})
+    checked = validate_answers(specs(questions), body.answers, fields or {})
+    # a live answer is checked against the worker's generated turns: re-ranked, never forged
+    corrected = resolve_generated(db, project.id, annotation.assignment_id, questions, checked)
     if corrected == annotation.answers:
         raise ValidationFailed(
             "the corrected answers are the same as the worker's",
