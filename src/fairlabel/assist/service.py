@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fairlabel.assist.backends import Backend, BackendItem, BackendQuestion
+from fairlabel.assist.backends import Backend, BackendItem, BackendQuestion, Prediction
 from fairlabel.assist.schemas import SuggestionIn
 from fairlabel.db import utcnow
 from fairlabel.errors import ValidationFailed
@@ -167,23 +167,39 @@ def backend_questions(project: Project, backend: Backend) -> list[BackendQuestio
 def prelabel(
     db: Session, project: Project, backend: Backend, item_ids: Sequence[int]
 ) -> dict[str, Any]:
-    """Ask a backend for one batch and store the predictions that pass the answer check.
-
-    Unlike `store`, a bad prediction does not refuse the batch: it is listed in the report
-    and left out, so one wrong region never costs the good ones, and nothing broken is kept.
+    """Ask a backend for one batch and keep what passes the check (see `keep_predictions`).
     A backend failure (`BackendFailed`) propagates for the job to report and retry."""
     questions = backend_questions(project, backend)
-    rows = db.execute(
-        select(ITEMS.c.id, ITEMS.c.fields).where(
-            ITEMS.c.project_id == project.id, ITEMS.c.id.in_(list(item_ids))
-        )
-    ).all()
-    items = [BackendItem(row.id, row.fields) for row in rows]
+    items = batch_items(db, project.id, item_ids)
+    predictions = backend.predict(questions, items) if questions and items else []
+    return keep_predictions(db, project, backend, items, predictions)
+
+
+def batch_items(db: Session, project_id: int, item_ids: Sequence[int]) -> list[BackendItem]:
+    query = select(ITEMS.c.id, ITEMS.c.fields).where(
+        ITEMS.c.project_id == project_id, ITEMS.c.id.in_(list(item_ids))
+    )
+    return [BackendItem(row.id, row.fields) for row in db.execute(query.order_by(ITEMS.c.id))]
+
+
+def keep_predictions(
+    db: Session,
+    project: Project,
+    backend: Backend,
+    items: Sequence[BackendItem],
+    predictions: Sequence[Prediction],
+) -> dict[str, Any]:
+    """Store the predictions that pass the answer check, under the backend's name.
+
+    Unlike `store`, a bad prediction does not refuse the batch: it is listed in the report
+    and left out, so one wrong region never costs the good ones, and nothing broken is kept."""
     fields = {item.id: item.fields for item in items}
-    specs = {q.name: (q.name, q.type, q.settings, False) for q in questions}
+    specs = {
+        q.name: (q.name, q.type, q.settings, False) for q in backend_questions(project, backend)
+    }
     stored: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
-    for p in backend.predict(questions, items) if questions and items else []:
+    for p in predictions:
         path = f"item {p.item_id}"
         try:
             if p.item_id not in fields or p.question not in specs:

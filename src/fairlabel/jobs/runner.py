@@ -36,6 +36,7 @@ KIND_MODULES = (
     "fairlabel.quality.jobs",
     "fairlabel.evaluation.generation",
     "fairlabel.evaluation.judges",
+    "fairlabel.assist.jobs",
 )
 #: A running job with no heartbeat for this many heartbeat periods was left by a dead server.
 STALE_HEARTBEATS = 6
