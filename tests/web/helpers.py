@@ -1,7 +1,9 @@
 """Signing in through the real form, as a browser does, for the page tests."""
 
+import html
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD
@@ -30,3 +32,10 @@ def page_csrf(client: TestClient) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/projects").text)
     assert match
     return match.group(1)
+
+
+def assert_field_error(page: httpx.Response, element: str, text: str) -> None:
+    """The form page shows `text` in the error beside `element` (its `<id>-error` line)."""
+    error = re.search(rf'<p class="field-error" id="{element}-error">([^<]*)</p>', page.text)
+    assert error, page.text
+    assert text in html.unescape(error.group(1))

@@ -4,16 +4,13 @@ API stores them, the endpoint fields asked only when their box is ticked; each b
 refused beside its field with a 422 and nothing is saved. The endpoints are registered on the
 stand-in OpenAI-compatible server (the form only names them; no model is called)."""
 
-import html
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import Factory
 from tests.llm.helpers import register
 from tests.llm.standin import StandIn
-from tests.web.helpers import page_csrf, sign_in
+from tests.web.helpers import assert_field_error, page_csrf, sign_in
 
 
 def _form(client: TestClient, org_id: int, endpoint: int, **fields: str) -> dict[str, str]:
@@ -99,7 +96,5 @@ def test_bad_live_and_prompt_settings_are_shown_beside_their_field(
     data = {k: v for k, v in data.items() if v != ""}  # an unticked box is not posted
     page = factory.client.post("/projects/new", data=data)
     assert page.status_code == 422, page.text
-    error = re.search(rf'<p class="field-error" id="{element}-error">([^<]*)</p>', page.text)
-    assert error, page.text
-    assert text in html.unescape(error.group(1))
+    assert_field_error(page, element, text)
     assert owner.get("/api/projects").json() == []

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from fairlabel.models import Question
 from fairlabel.web import service
 from tests.factories import Factory
-from tests.web.helpers import sign_in
+from tests.web.helpers import assert_field_error, sign_in
 
 CRITERIA = """helpful | Helpfulness | 1-5 | 1=Useless; 5=Solves the task
 
@@ -125,9 +125,7 @@ def test_bad_settings_are_shown_beside_their_field(
     data = _form(factory.client, org_id, **RUBRIC, **REWRITE) | fields
     page = factory.client.post("/projects/new", data=data)
     assert page.status_code == 422, page.text
-    error = re.search(rf'<p class="field-error" id="{element}-error">([^<]*)</p>', page.text)
-    assert error, page.text
-    assert text in html.unescape(error.group(1))
+    assert_field_error(page, element, text)
     assert owner.get("/api/projects").json() == []
 
 
