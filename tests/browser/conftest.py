@@ -4,14 +4,17 @@ They need the built workspace bundle (`make frontend`); without it every test he
 skipped with that reason, never silently. Each page records console errors and uncaught
 exceptions, and a test fails at teardown if any were logged."""
 
+import io
 import json
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import datasets
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
@@ -172,6 +175,16 @@ class Team:
         answers = self.answers_for(item_id)
         assert self.exported_answers(item_id) == answers
         return answers
+
+    def dataset_rows(self, fmt: str, folder: Path) -> list[dict[str, Any]]:
+        """The project's `fmt` Parquet export as Hugging Face `datasets` loads it: the zip
+        unpacked as a folder, its dataset card's config and train split read."""
+        response = self.owner.get(f"/api/projects/{self.project_id}/export", params={"format": fmt})
+        assert response.status_code == 200, response.text
+        zipfile.ZipFile(io.BytesIO(response.content)).extractall(folder / fmt)
+        loaded = datasets.load_dataset(str(folder / fmt), cache_dir=str(folder / "hf-cache"))
+        rows: list[dict[str, Any]] = loaded["train"].to_list()
+        return rows
 
     def suggest(self, suggestions: list[dict[str, Any]]) -> None:
         response = self.owner.post(f"/api/projects/{self.project_id}/suggestions", json=suggestions)

@@ -5,12 +5,9 @@ panes fill token by token, the worker answers (a tie in the ranking) and submits
 client's TRL preference export as Parquet loads with Hugging Face `datasets` with a row per
 preference, holding the texts the models generated."""
 
-import io
-import zipfile
 from pathlib import Path
 from typing import Any
 
-import datasets
 import pytest
 
 from tests.browser.conftest import Session, Team
@@ -58,18 +55,6 @@ def _generate(session: Session, count: int) -> dict[str, str]:
     }
 
 
-def _preference_rows(team: Team, tmp_path: Path) -> list[dict[str, Any]]:
-    response = team.owner.get(
-        f"/api/projects/{team.project_id}/export", params={"format": "preference-parquet"}
-    )
-    assert response.status_code == 200, response.text
-    folder = tmp_path / f"export-{team.project_id}"
-    zipfile.ZipFile(io.BytesIO(response.content)).extractall(folder)
-    loaded = datasets.load_dataset(str(folder), cache_dir=str(tmp_path / "hf-cache"))
-    rows: list[dict[str, Any]] = loaded["train"].to_list()
-    return rows
-
-
 def _reply(text: str) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": text}]
 
@@ -108,13 +93,13 @@ def test_live_pairwise_and_ranking_tasks_are_streamed_answered_and_exported(
     session.wait_for_next_item(rank_item)
     assert rank.stored_answers(rank_item)["q"]["ranking"] == [["c1", "c2"], ["c3"]]
 
-    (pair_row,) = _preference_rows(pair, tmp_path)
+    (pair_row,) = pair.dataset_rows("preference-parquet", tmp_path)
     assert pair_row["prompt"] == PROMPT
     assert (pair_row["chosen"], pair_row["rejected"]) == (
         _reply(pair_texts["b"]),
         _reply(pair_texts["a"]),
     )
-    rows = _preference_rows(rank, tmp_path)
+    rows = rank.dataset_rows("preference-parquet", tmp_path)
     assert [(r["chosen_id"], r["rejected_id"], r["margin"]) for r in rows] == [
         ("c1", "c3", 1.0),
         ("c2", "c3", 1.0),

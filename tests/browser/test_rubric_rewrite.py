@@ -1,9 +1,11 @@
 """Rubric and rewrite tasks in the real browser, keyboard first: a worker scores each criterion
 (number keys, N for n/a, arrows, a justification where required), rewrites a response and a
 conversation's last reply (the live diff on D), submits; the client's JSONL export holds
-exactly what was done. And the client makes both from the project form."""
+exactly what was done, and its rubric and SFT Parquet exports load with `datasets`. And the
+client makes both from the project form."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +27,9 @@ ITEM = {
 }
 
 
-def test_a_rubric_scored_from_the_keyboard(session: Session, make_team: Any) -> None:
+def test_a_rubric_scored_from_the_keyboard(
+    session: Session, make_team: Any, tmp_path: Path
+) -> None:
     labels = {"labels": ["keep", "discard"]}
     verdict = {"name": "verdict", "type": "label", "required": False, "settings": labels}
     rubric = {"name": "q", "type": "rubric", "settings": {"criteria": CRITERIA}}
@@ -65,9 +69,25 @@ def test_a_rubric_scored_from_the_keyboard(session: Session, make_team: Any) -> 
         },
         "verdict": "keep",
     }
+    (row,) = team.dataset_rows("rubric-parquet", tmp_path)
+    assert row.pop("worker").startswith("W-")  # a pseudonym, never the account
+    assert row == {
+        "prompt": [{"role": "user", "content": "Greet the user."}],
+        "completion": [{"role": "assistant", "content": "The cat sat on the mat."}],
+        "external_id": "greeting",
+        "question": "q",
+        "helpful": 5,
+        "helpful_justification": None,
+        "correct": 2,
+        "correct_justification": "Right, but not a greeting.",
+        "harmless": None,  # n/a
+        "harmless_justification": None,
+    }
 
 
-def test_a_response_rewritten_from_the_keyboard(session: Session, make_team: Any) -> None:
+def test_a_response_rewritten_from_the_keyboard(
+    session: Session, make_team: Any, tmp_path: Path
+) -> None:
     team: Team = make_team([{"name": "q", "type": "rewrite", "settings": {"min_length": 5}}])
     (item,) = team.import_items([ITEM])
     session.sign_in(team.worker)
@@ -88,6 +108,16 @@ def test_a_response_rewritten_from_the_keyboard(session: Session, make_team: Any
     text = "The cat sat on the mat. It purred."
     answers = team.stored_answers(item)
     assert answers == {"q": {"text": text, "diff": word_diff(ITEM["fields"]["response"], text)}}
+    (row,) = team.dataset_rows("sft-parquet", tmp_path)
+    assert row.pop("worker").startswith("W-")
+    assert row == {
+        "messages": [
+            {"role": "user", "content": "Greet the user."},
+            {"role": "assistant", "content": text},
+        ],
+        "external_id": "greeting",
+        "question": "q",
+    }
 
 
 def test_a_conversations_last_reply_rewritten(session: Session, make_team: Any) -> None:
