@@ -196,3 +196,16 @@ export interface Shortcut {
   keys: string;
   does: string;
 }
+
+/** Arena mode: the two anonymous answers to the worker's prompt. */
+export interface ArenaAnswers {
+  battle_id: number;
+  responses: { id: string; text: string }[];
+}
+
+/** Arena mode: the models behind a and b, after the vote. */
+export interface ArenaReveal {
+  battle_id: number;
+  model_a: string;
+  model_b: string;
+}

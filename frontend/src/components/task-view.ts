@@ -3,6 +3,7 @@
  * lease timer, the worker's pseudonym, the guidelines toggle and the shortcuts overlay. */
 import { html, nothing, type TemplateResult } from "lit";
 import { describeError, type ApiError } from "../lib/api";
+import { isArena } from "../lib/arena";
 import { formatDuration } from "../lib/clock";
 import { fieldShownByWidget } from "../lib/fields";
 import type { History } from "../lib/history";
@@ -17,6 +18,14 @@ const LEASE_WARNING_S = 120;
 /** Item fields that a question widget shows itself, which the item view leaves out. */
 export function fieldsShownByWidgets(questions: Question[]): Set<string> {
   return new Set(questions.map(fieldShownByWidget).filter((f): f is string => f !== null));
+}
+
+/** The item's fields that a widget shows in its place; an arena task's empty candidates are
+ * the models' answers to come, which the pairwise widget shows with the worker's prompt. */
+function omittedFields(assignment: Assignment): Set<string> {
+  const omitted = fieldsShownByWidgets(assignment.questions);
+  if (isArena(assignment.item.fields)) omitted.add("responses");
+  return omitted;
 }
 
 /** A risky item (one with a content warning): its images and videos start blurred, those of
@@ -77,7 +86,7 @@ export function taskLayout(assignment: Assignment, views: TemplateResult[], pref
         class="fl-item"
         .fields=${assignment.item.fields}
         .meta=${assignment.item.meta}
-        .omit=${fieldsShownByWidgets(assignment.questions)}
+        .omit=${omittedFields(assignment)}
         ?veiled=${isVeiled(assignment)}
       ></fl-item-view>
       ${onItem}

@@ -10,6 +10,7 @@
  * each marked on its question. */
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { Api, ApiError, describeError, splitFieldErrors } from "../lib/api";
+import { isArena, revealText } from "../lib/arena";
 import { formatDuration, LeaseClock, TaskTimer } from "../lib/clock";
 import { Debouncer } from "../lib/debounce";
 import { isAnswered, questionOfErrorField, withAnswer } from "../lib/fields";
@@ -45,7 +46,8 @@ import {
   widgetAt,
 } from "./task-view";
 
-type Phase = "loading" | "working" | "submitting" | "empty" | "expired" | "failed";
+/** "revealed": an arena task's vote is in and the page names its models before the next task. */
+type Phase = "loading" | "working" | "submitting" | "revealed" | "empty" | "expired" | "failed";
 type SaveState = "idle" | "unsaved" | "saving" | "saved" | "failed";
 /** What stands before a risky item: a break prompt, then the content warning. */
 type Gate = "none" | "warning" | "break";
@@ -78,6 +80,7 @@ export class Workspace extends LitElement {
     confirmingReturn: { state: true },
     tick: { state: true },
     gate: { state: true },
+    revealed: { state: true },
   };
 
   declare phase: Phase;
@@ -93,6 +96,8 @@ export class Workspace extends LitElement {
   declare confirmingReturn: boolean;
   declare tick: number;
   declare gate: Gate;
+  /** Arena mode: which model was which, shown between the vote and the next task. */
+  declare revealed: string;
 
   private projectId = 0;
   private projectName = "";
@@ -130,6 +135,7 @@ export class Workspace extends LitElement {
     this.confirmingReturn = false;
     this.tick = 0;
     this.gate = "none";
+    this.revealed = "";
   }
 
   protected override createRenderRoot(): HTMLElement {
@@ -279,7 +285,21 @@ export class Workspace extends LitElement {
     }
     this.submitted += 1;
     this.notice = `Submitted. ${this.submitted} done in this session.`;
+    if (isArena(assignment.item.fields) && (await this.reveal(assignment.id))) return;
     await this.next();
+  }
+
+  /** Arena mode: the models behind a and b, now that the vote is in; false when the server
+   * would not say (the next task comes at once, the vote is kept either way). */
+  private async reveal(assignmentId: number): Promise<boolean> {
+    try {
+      this.revealed = revealText(await this.api.arenaReveal(assignmentId));
+    } catch {
+      return false;
+    }
+    this.phase = "revealed";
+    void this.updateComplete.then(() => this.querySelector<HTMLElement>("[data-arena-next]")?.focus());
+    return true;
   }
 
   private askReturn(): void {
@@ -429,6 +449,10 @@ export class Workspace extends LitElement {
     if (helpHasKeys(this, event)) return;
     if (this.confirmingReturn) return confirmKey(event, () => void this.returnTask(), () => (this.confirmingReturn = false));
     if (this.phase === "working" && this.gate !== "none") return this.onGateKey(event);
+    if (this.phase === "revealed" && event.key === "Enter") {
+      event.preventDefault();
+      return void this.next();
+    }
     if (this.phase !== "working" && this.phase !== "expired") return;
     const origin = event.composedPath()[0];
     const target = origin instanceof HTMLElement ? origin : undefined;
@@ -556,6 +580,12 @@ export class Workspace extends LitElement {
         return html`<p class="fl-hint fl-loading">Getting your next task…</p>`;
       case "failed":
         return failedBanner(this.alert);
+      case "revealed":
+        return html`<div class="fl-banner fl-arena-reveal">
+          <h2>Your vote is in</h2>
+          <p data-arena-names>${this.revealed}</p>
+          <p><button type="button" class="fl-primary" data-arena-next @click=${() => void this.next()}>Next task <kbd>Enter</kbd></button></p>
+        </div>`;
       case "empty":
         return this.renderEmpty();
       default:

@@ -1,5 +1,5 @@
 /** The few API calls the workspace makes, with the session's CSRF token on every write. */
-import type { Answers, ApiErrorBody, Assignment, NextAssignment, NextReview, VerdictBody } from "../types";
+import type { Answers, ApiErrorBody, ArenaAnswers, ArenaReveal, Assignment, NextAssignment, NextReview, VerdictBody } from "../types";
 
 export class ApiError extends Error {
   constructor(
@@ -45,6 +45,17 @@ export class Api {
 
   verdict(assignmentId: number, body: VerdictBody): Promise<{ id: number }> {
     return this.request("POST", `/api/assignments/${assignmentId}/verdict`, body);
+  }
+
+  /** Arena mode: the worker's prompt, answered by two anonymous models at once (a 502 when
+   * one fails: nothing stored, the lease extended). */
+  arenaAnswers(id: number, prompt: string): Promise<ArenaAnswers> {
+    return this.request("POST", `/api/assignments/${id}/arena`, { prompt });
+  }
+
+  /** The models behind a and b, which the server names only once the vote is submitted. */
+  arenaReveal(id: number): Promise<ArenaReveal> {
+    return this.request("GET", `/api/assignments/${id}/arena`);
   }
 
   private async request<T>(method: string, url: string, body?: unknown, keepalive = false): Promise<T> {

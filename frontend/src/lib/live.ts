@@ -27,11 +27,15 @@ export type LiveEvent = (name: string, data: Record<string, unknown>) => void;
 
 /** The question's generation API for the assignment the workspace holds. */
 export function liveUrl(host: HTMLElement, question: string): string {
-  const assignment = host.closest<HTMLElement>("[data-assignment]")?.dataset["assignment"];
-  return `/api/assignments/${assignment}/chat/${encodeURIComponent(question)}`;
+  return `/api/assignments/${assignmentOf(host)}/chat/${encodeURIComponent(question)}`;
 }
 
-function csrfToken(host: HTMLElement): string {
+/** The id of the assignment the workspace holds around `host`. */
+export function assignmentOf(host: HTMLElement): number {
+  return Number(host.closest<HTMLElement>("[data-assignment]")?.dataset["assignment"]);
+}
+
+export function csrfToken(host: HTMLElement): string {
   return host.closest<HTMLElement>("[data-csrf-token]")?.dataset["csrfToken"] ?? "";
 }
 
@@ -139,7 +143,27 @@ export const liveShortcuts: Shortcut[] = [
   { keys: "Esc", does: "stop a generation" },
 ];
 
-type Host = ReactiveControllerHost & HTMLElement & { question: Question; disabled: boolean };
+/** Candidates side by side, labelled by `label`, each with its badge from `marked` once
+ * complete (`streaming` null); nothing while there are none. Shared with arena mode. */
+export function candidatePanes(
+  candidates: { id: string; text: string; endpoint?: string; model?: string }[],
+  label: (index: number) => string,
+  streaming: Streaming | null,
+  marked: (id: string) => string | null,
+): TemplateResult | typeof nothing {
+  if (!candidates.length) return nothing;
+  return html`<div class="fl-chat-panes">
+    ${candidates.map((c, i) => {
+      const mark = streaming ? null : marked(c.id);
+      return html`<article class="fl-chat-pane" data-candidate=${c.id} data-streaming=${streaming ? (streaming.done.has(c.id) ? "done" : "yes") : "no"}>
+        <header><strong>${label(i)}</strong> ${c.endpoint ?? ""} <span class="fl-hint">${c.model ?? ""}</span>${mark ? html` <span class="fl-chat-rank">${mark}</span>` : nothing}</header>
+        <div class="fl-chat-text" data-text>${c.text}</div>
+      </article>`;
+    })}
+  </div>`;
+}
+
+export type Host = ReactiveControllerHost & HTMLElement & { question: Question; disabled: boolean };
 
 /** One generated turn of candidates for a comparison question: loaded on connect, generated
  * on G (again to regenerate), streamed into panes, stopped on Esc. `generated` runs when a new
@@ -240,17 +264,7 @@ export class LiveCandidates implements ReactiveController {
     const candidates = streaming?.candidates ?? this.candidates;
     const button = this.turn ? "Regenerate" : "Generate the candidates";
     return html`<div class="fl-live" aria-busy=${streaming ? "true" : "false"}>
-      ${candidates.length
-        ? html`<div class="fl-chat-panes">
-            ${candidates.map((c, i) => {
-              const mark = streaming ? null : marked(c.id);
-              return html`<article class="fl-chat-pane" data-candidate=${c.id} data-streaming=${streaming ? (streaming.done.has(c.id) ? "done" : "yes") : "no"}>
-                <header><strong>${label(i)}</strong> ${c.endpoint} <span class="fl-hint">${c.model}</span>${mark ? html` <span class="fl-chat-rank">${mark}</span>` : nothing}</header>
-                <div class="fl-chat-text" data-text>${c.text}</div>
-              </article>`;
-            })}
-          </div>`
-        : nothing}
+      ${candidatePanes(candidates, label, streaming, marked)}
       ${this.problem ? html`<p class="fl-field-error" role="alert" data-live-problem>${this.problem}</p>` : nothing}
       ${streaming
         ? html`<p class="fl-hint">Generating… <kbd>Esc</kbd> stops. Waiting counts as task time.</p>`

@@ -1,8 +1,10 @@
 /** pairwise: which of two responses is better (or a tie, or both bad), and optionally by how
  * much. Number keys pick the choice, then the strength when the project asks for one. In live
- * mode the two are generated for the worker (G, lib/live.ts) and shown here side by side. */
+ * mode the two are generated for the worker (G, lib/live.ts) and shown here side by side; in
+ * arena mode the worker writes the prompt they answer (lib/arena.ts). */
 import { html, nothing } from "lit";
 import { digitIndex, setting } from "../lib/fields";
+import { ArenaCandidates, arenaShortcuts, isArena } from "../lib/arena";
 import { LiveCandidates, liveShortcuts } from "../lib/live";
 import type { Shortcut } from "../types";
 import { Widget, type KeyResult } from "./base";
@@ -19,9 +21,11 @@ const CHOICE_TEXT: Record<string, string> = { a: "A is better", b: "B is better"
 
 export class PairwiseWidget extends Widget<Preference> {
   private live: LiveCandidates | null = null;
+  private arena: ArenaCandidates | null = null;
 
   override connectedCallback(): void {
     if (!this.live && setting(this.question, "live", null) !== null) this.live = new LiveCandidates(this, () => this.emit(undefined));
+    if (!this.arena && isArena(this.fields)) this.arena = new ArenaCandidates(this);
     super.connectedCallback();
   }
 
@@ -69,6 +73,7 @@ export class PairwiseWidget extends Widget<Preference> {
             )}`
         : nothing;
     const buttons = html`${choiceButtons(choices, "radio", this.question.prompt || "Which response is better?", (c) => this.pick(c), this.disabled)}${strength}`;
+    if (this.arena) return html`${this.arena.render((id) => (id === picked ? "better" : null))}${this.arena.answered ? buttons : nothing}`;
     if (!this.live) return buttons;
     const pane = this.live.render((i) => (i ? "B" : "A"), (id) => (id === picked ? "better" : null));
     return html`${pane}${this.live.turn ? buttons : nothing}`;
@@ -86,7 +91,7 @@ export class PairwiseWidget extends Widget<Preference> {
   override handleKey(event: KeyboardEvent): KeyResult {
     if (this.live?.handleKey(event)) return "handled";
     const index = digitIndex(event);
-    if (index < 0 || (this.live && !this.live.turn)) return false;
+    if (index < 0 || (this.live && !this.live.turn) || (this.arena && !this.arena.answered)) return false;
     if (this.wantsStrength) {
       if (index >= this.levels) return false;
       this.emit({ choice: this.value!.choice, strength: index + 1 });
@@ -101,6 +106,7 @@ export class PairwiseWidget extends Widget<Preference> {
   override shortcuts(): Shortcut[] {
     const keys = [{ keys: "1 … 4", does: "A better, B better, tie, both bad" }];
     if (this.levels > 0) keys.push({ keys: `then 1 … ${this.levels}`, does: "how much better" });
+    if (this.arena) return [...arenaShortcuts, ...keys];
     return this.live ? [...liveShortcuts, ...keys] : keys;
   }
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fairlabel.errors import Conflict, NotFound, ValidationFailed
@@ -212,13 +212,21 @@ def _model_out(
 
 
 def _battle_counts(db: Session, evaluation_id: int) -> tuple[int, int, int]:
+    """Battles, those voted and their votes: a blind battle's votes are its item's, an arena
+    battle's (one per assignment) the vote of its assignment."""
     battles = db.scalar(
         select(func.count()).select_from(Battle).where(Battle.evaluation_id == evaluation_id)
     )
     voted = db.execute(
-        select(func.count(func.distinct(Annotation.item_id)), func.count())
+        select(func.count(func.distinct(Battle.id)), func.count())
         .select_from(Battle)
-        .join(Annotation, Annotation.item_id == Battle.item_id)
+        .join(
+            Annotation,
+            or_(
+                Annotation.item_id == Battle.item_id,
+                Annotation.assignment_id == Battle.assignment_id,
+            ),
+        )
         .where(Battle.evaluation_id == evaluation_id, Annotation.is_latest)
     ).one()
     return battles or 0, voted[0], voted[1]
