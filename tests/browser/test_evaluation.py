@@ -86,4 +86,9 @@ def test_client_evaluates_three_models_and_workers_vote_blind(
     page.goto(f"{base}/projects/{project['id']}/leaderboard")
     standings = page.locator("#standings tbody tr")
     assert [standings.nth(i).get_attribute("data-model") for i in range(3)] == list(MODEL_NAMES)
+    assert all(standings.nth(i).locator(".rank-interval").inner_text() for i in range(3))
+    assert "20 votes fitted" in page.inner_text("#vote-counts")
+    assert page.locator("#battle-heatmap rect.cell").count() == 6
+    assert page.locator("#winrate-heatmap rect.cell").count() == 6
+    assert "(of 20) would swap #1" in page.locator("#robustness li").first.inner_text()
     session.screenshot("evaluation-leaderboard")
