@@ -18,9 +18,11 @@ from fairlabel.assist.backends.labelstudio import LabelStudioBackend, convert, l
 from fairlabel.errors import ValidationFailed
 from fairlabel.models import Item, Project, Suggestion
 from tests.factories import Factory
-from tests.queue.helpers import NOTE, SENTIMENT, add_items
+from tests.jobs.helpers import wait_for_job
+from tests.queue.helpers import NOTE, SENTIMENT, add_items, setup_project
 
 BOXES = {"name": "boxes", "type": "bbox", "settings": {"labels": ["cat", "dog"]}}
+RUBRICLESS = {"name": "stars", "type": "rating", "settings": {}}
 SHAPES = {"name": "shapes", "type": "polygon", "settings": {"labels": ["cat"]}}
 
 
@@ -157,3 +159,26 @@ def test_a_backend_that_is_down_fails_the_batch_and_stores_nothing(factory: Fact
     with pytest.raises(BackendFailed):
         _prelabel(factory, project_id, f"http://127.0.0.1:{_free_port()}", ids)
     assert _stored(factory, project_id) == []
+
+
+def test_a_prelabel_job_through_the_api(factory: Factory, ls_url: str) -> None:
+    owner, project, _ = setup_project(factory, items=3)
+    path = f"/api/projects/{project['id']}/prelabel"
+    body = {"backend": "label_studio", "options": {"url": ls_url}, "batch_size": 2}
+    response = owner.post(path, json=body)
+    assert response.status_code == 202, response.text
+    job = wait_for_job(owner, response.json()["id"])
+    assert job["status"] == "succeeded", job
+    assert len(_stored(factory, project["id"])) == 6
+
+
+def test_a_prelabel_job_with_a_bad_backend_is_refused(factory: Factory) -> None:
+    owner, org_id = factory.owner()
+    project = factory.project(owner, org_id, questions=[RUBRICLESS])
+    path = f"/api/projects/{project['id']}/prelabel"
+    unknown = owner.post(path, json={"backend": "nope"})
+    assert unknown.status_code == 422 and "no such backend" in unknown.text
+    serves_none = owner.post(path, json={"backend": "label_studio", "options": {"url": "x"}})
+    assert serves_none.status_code == 422, serves_none.text
+    assert "answers none" in serves_none.text
+    assert owner.post(path, json={"backend": "label_studio", "batch_size": 0}).status_code == 422

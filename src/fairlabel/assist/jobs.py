@@ -9,22 +9,42 @@ are skipped, so a job started again after a restart picks up where the last one 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
 from fairlabel.assist import service
 from fairlabel.assist.backends import Backend, BackendFailed, backend_class
+from fairlabel.assist.schemas import PrelabelIn
 from fairlabel.db import Database
-from fairlabel.jobs.runner import Progress, batch_transaction, register
-from fairlabel.models import Item, Project, Suggestion
+from fairlabel.errors import ValidationFailed
+from fairlabel.jobs import service as jobs_service
+from fairlabel.jobs.runner import Progress, Runner, batch_transaction, register
+from fairlabel.models import Item, Job, Project, Suggestion
 
 KIND = "prelabel"
 #: Pause before the n-th retry of a failed batch, in seconds (times n).
 RETRY_PAUSE_SECONDS = 0.2
 
-BackendFactory = Callable[[dict[str, Any]], Backend]
+
+def start_prelabel(
+    db: Session, runner: Runner, project: Project, body: PrelabelIn, created_by_id: int | None
+) -> Job:
+    """Queue a pre-labelling job once its backend is known and answers one of the questions."""
+    backend = backend_class(body.backend)
+    served = [q.name for q in project.questions if q.type in backend.question_types]
+    if not served:
+        raise ValidationFailed(
+            "this backend answers none of the project's questions",
+            field="backend",
+            value=body.backend,
+            expected="a backend for one of: " + ", ".join(sorted(backend.question_types)),
+        )
+    params = {"project_id": project.id, **body.model_dump()}
+    return jobs_service.create(
+        db, runner, KIND, params, project_id=project.id, created_by_id=created_by_id, exclusive=True
+    )
 
 
 def summary(result: dict[str, Any]) -> str:
@@ -36,7 +56,9 @@ def summary(result: dict[str, Any]) -> str:
 
 @register(KIND, title="Pre-labelling", summary=summary)
 def prelabel_job(database: Database, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    backend = backend_class(params["backend"])(params.get("options", {}))
+    with database.session(write=False) as db:
+        project = db.get_one(Project, params["project_id"])
+        backend = backend_class(params["backend"]).for_job(db, project, params.get("options", {}))
     return run(database, backend, params, progress)
 
 

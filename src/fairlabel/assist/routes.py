@@ -2,18 +2,20 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Response, status
 
-from fairlabel.assist import service
+from fairlabel.assist import jobs, service
 from fairlabel.assist.schemas import (
     MAX_SUGGESTIONS_PER_REQUEST,
+    PrelabelIn,
     SuggestionIn,
     SuggestionOut,
     SuggestionReport,
 )
 from fairlabel.auth import policies
-from fairlabel.deps import CurrentPrincipal, SessionDep
+from fairlabel.deps import CurrentPrincipal, RunnerDep, SessionDep, job_accepted
 from fairlabel.items import service as items_service
+from fairlabel.jobs.schemas import JobOut
 from fairlabel.projects import service as projects_service
 
 router = APIRouter(tags=["assist"])
@@ -46,3 +48,24 @@ def list_item_suggestions(
     item = items_service.get_item(db, item_id)
     policies.read_project_data(principal, projects_service.get_project(db, item.project_id))
     return [SuggestionOut(**row) for row in service.for_item(db, item_id)]
+
+
+@router.post(
+    "/projects/{project_id}/prelabel",
+    operation_id="start_prelabel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    responses={409: {"description": "a pre-labelling job of this project is queued or running"}},
+)
+def start_prelabel(
+    project_id: int,
+    body: PrelabelIn,
+    principal: CurrentPrincipal,
+    db: SessionDep,
+    runner: RunnerDep,
+) -> Response:
+    """Pre-label the project (or `item_ids`) with a backend as a job: follow `Location`;
+    its result counts the suggestions stored, the predictions refused and failed batches."""
+    project = projects_service.get_project(db, project_id)
+    policies.manage_project(principal, project)
+    return job_accepted(jobs.start_prelabel(db, runner, project, body, principal.id))

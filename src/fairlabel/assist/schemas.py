@@ -36,3 +36,13 @@ class SuggestionOut(BaseModel):
 
 class SuggestionReport(BaseModel):
     stored: int = Field(description="suggestions created or replaced (same item, question, agent)")
+
+
+class PrelabelIn(BaseModel):
+    """A batch pre-labelling job: a registered backend, its options, optionally the items."""
+
+    backend: str = Field(min_length=1, max_length=100)
+    options: dict[str, Any] = Field(default_factory=dict)
+    item_ids: list[int] | None = Field(default=None, min_length=1, max_length=100_000)
+    batch_size: int | None = Field(default=None, ge=1, le=1000)
+    retries: int = Field(default=2, ge=0, le=5)

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from fairlabel.models import Project
 
 
 class BackendFailed(Exception):
@@ -52,6 +57,11 @@ class Backend:
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
+
+    @classmethod
+    def for_job(cls, db: Session, project: Project, options: dict[str, Any]) -> Backend:
+        """The backend a job runs from its JSON options (a subclass resolves references)."""
+        return cls(options)
 
     def serves(self, question: BackendQuestion) -> bool:
         return question.type in self.question_types

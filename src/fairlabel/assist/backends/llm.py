@@ -12,6 +12,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from fairlabel.assist.backends.base import (
     Backend,
     BackendFailed,
@@ -20,7 +23,9 @@ from fairlabel.assist.backends.base import (
     Prediction,
 )
 from fairlabel.assist.backends.registry import register
+from fairlabel.llm import service as llm_service
 from fairlabel.llm.client import CallResult, ChatMessage, EndpointConfig, stream_chat
+from fairlabel.models import GuidelineVersion, Project
 
 
 @register
@@ -31,6 +36,21 @@ class LLMBackend(Backend):
     name = "llm"
     question_types = frozenset({"label", "multi_label", "span", "rubric"})
     batch_size = 8
+
+    @classmethod
+    def for_job(cls, db: Session, project: Project, options: dict[str, Any]) -> Backend:
+        """`endpoint_id` (one of the project's organization's) becomes its configuration; the
+        project's latest guidelines are sent unless the options give others."""
+        (config,) = llm_service.organization_configs(
+            db, project.organization_id, [int(options["endpoint_id"])]
+        )
+        guidelines = db.scalar(
+            select(GuidelineVersion.body)
+            .where(GuidelineVersion.project_id == project.id)
+            .order_by(GuidelineVersion.version.desc())
+            .limit(1)
+        )
+        return cls({"guidelines": guidelines or "", **options, "endpoint": config})
 
     def predict(
         self, questions: Sequence[BackendQuestion], items: Sequence[BackendItem]
