@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fairlabel.assist import service
+from fairlabel.assist import jobs, service
 from fairlabel.assist.backends import BackendItem, BackendQuestion, backend_class
+from fairlabel.jobs.runner import NoProgress
 from fairlabel.models import Item, Project, Suggestion
 from tests.factories import Factory
 from tests.llm.helpers import config, register
@@ -90,3 +91,20 @@ def test_prompt_has_guidelines_examples_and_labels() -> None:
     assert messages[2]["content"] == '{"answer": "a"}'
     assert "<labels>\na\nb\n</labels>" in messages[3]["content"]
     assert messages[3]["content"].endswith("<item>\nhello\n</item>")
+
+
+def test_the_job_resolves_the_endpoint_id_to_its_configuration(
+    factory: Factory, standin: StandIn
+) -> None:
+    owner, org_id = factory.owner()
+    endpoint = register(owner, org_id, standin, model=unique_model("prelabel=label"))
+    project_id = factory.project(owner, org_id, questions=[SENTIMENT])["id"]
+    add_items(factory.database, project_id, 2)
+    params = {
+        "project_id": project_id,
+        "backend": "llm",
+        "options": {"endpoint_id": endpoint["id"]},
+    }
+    result = jobs.prelabel_job(factory.database, params, NoProgress())
+    assert (result["stored"], result["failed_batches"]) == (2, [])
+    assert _answers(factory, project_id) == [("sentiment", "positive", 0.7)] * 2
