@@ -132,3 +132,13 @@ def test_a_bare_number_answer_reads_back(factory: Factory) -> None:
     assert _suggest(owner, project["id"], body).status_code == 201
     assert owner.get(f"/api/items/{item_id}/suggestions").json()[0]["answer"] == 4
     assert lease(factory.worker(), project["id"])["suggestions"][0]["answer"] == 4
+
+
+def test_a_suggestion_with_no_answer_is_refused(factory: Factory) -> None:
+    owner, project, (item_id,) = setup_project(factory)
+    body = [{"item_id": item_id, "question": "sentiment", "answer": None}]
+    response = _suggest(owner, project["id"], body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert (error["field"], error["value"], error["expected"]) == ("[0].answer", None, "an answer")
+    assert _count(factory) == 0
