@@ -200,6 +200,7 @@ export interface Shortcut {
 /** Arena mode: the two anonymous answers to the worker's prompt. */
 export interface ArenaAnswers {
   battle_id: number;
+  prompt: string;
   responses: { id: string; text: string }[];
 }
 

@@ -55,6 +55,11 @@ def test_two_arena_tasks_from_the_keyboard_name_the_models_only_after_each_vote(
         assert page.locator("fl-pairwise-widget [data-candidate]").count() == 2
         assert all(t for t in page.locator("fl-pairwise-widget [data-text]").all_inner_texts())
         assert not [s for s in secrets if s in page.content()], "a model named before the vote"
+        if n == 0:  # a reload brings the prompt and its answers back, still anonymous
+            page.reload()
+            page.wait_for_selector("fl-pairwise-widget [data-candidate=b] [data-text]")
+            assert page.input_value("[data-arena-prompt]").endswith("number 0.")
+            assert not [s for s in secrets if s in page.content()], "a model named on reload"
         page.keyboard.press(choice)
         page.keyboard.press("Control+Enter")
         names = page.locator("[data-arena-names]")

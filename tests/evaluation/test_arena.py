@@ -137,3 +137,22 @@ def test_a_model_that_fails_stores_nothing_and_extends_the_lease(
         row = db.get(Assignment, assignment["id"])
         assert row is not None and row.expires_at > before
         assert db.query(Battle).count() == 0
+
+
+def test_the_answers_come_back_for_a_reloaded_page_to_their_worker_alone(
+    factory: Factory, standin: StandIn
+) -> None:
+    evaluation = build(factory, standin, prompts=1)
+    _tasks(evaluation, 1)
+    worker = factory.worker()
+    assignment = _lease(evaluation, worker)
+    url = f"/api/assignments/{assignment['id']}/arena"
+    before = worker.get(f"{url}/answers")
+    assert before.status_code == 200 and before.json() is None
+    answered = worker.post(url, json={"prompt": "Name three tide-pool animals."}).json()
+    again = worker.get(f"{url}/answers")
+    assert again.status_code == 200, again.text
+    assert again.json() == answered and answered["prompt"] == "Name three tide-pool animals."
+    for secret in [*MODEL_NAMES, *(e["name"] for e in evaluation.endpoints)]:
+        assert secret not in again.text
+    assert factory.worker().get(f"{url}/answers").status_code == 404

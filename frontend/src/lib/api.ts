@@ -53,6 +53,11 @@ export class Api {
     return this.request("POST", `/api/assignments/${id}/arena`, { prompt });
   }
 
+  /** The prompt and its two answers again (a reloaded page), or null before it is answered. */
+  arenaStored(id: number): Promise<ArenaAnswers | null> {
+    return this.request("GET", `/api/assignments/${id}/arena/answers`);
+  }
+
   /** The models behind a and b, which the server names only once the vote is submitted. */
   arenaReveal(id: number): Promise<ArenaReveal> {
     return this.request("GET", `/api/assignments/${id}/arena`);

@@ -40,6 +40,22 @@ export class ArenaCandidates implements ReactiveController {
     this.prompt = "";
     this.answers = [];
     this.problem = null;
+    void this.load();
+  }
+
+  private get api(): Api {
+    return new Api(csrfToken(this.host));
+  }
+
+  /** A prompt answered before the page was reloaded comes back with its answers. */
+  private async load(): Promise<void> {
+    const assignment = this.assignment;
+    const stored = await this.api.arenaStored(assignment).catch(() => null);
+    if (!stored || assignment !== this.assignment || this.answered) return;
+    this.prompt = stored.prompt;
+    this.answers = stored.responses;
+    this.host.requestUpdate();
+    await this.voteNext();
   }
 
   get answered(): boolean {
@@ -57,8 +73,7 @@ export class ArenaCandidates implements ReactiveController {
     this.problem = null;
     this.host.requestUpdate();
     try {
-      const api = new Api(csrfToken(this.host));
-      this.answers = (await api.arenaAnswers(this.assignment, this.prompt)).responses;
+      this.answers = (await this.api.arenaAnswers(this.assignment, this.prompt)).responses;
     } catch (error) {
       const message = error instanceof ApiError ? describeError(error.body) : String(error);
       this.problem = `${message}. Press Ctrl+Enter to send it again.`;

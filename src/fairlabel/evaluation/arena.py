@@ -233,13 +233,26 @@ def _store(
         )
         db.add(battle)
         db.flush()
-        return schemas.ArenaAnswers(
-            battle_id=battle.id,
-            responses=[
-                schemas.ArenaResponse(id=side, text=r.text)
-                for side, r in zip(SIDES, (left, right), strict=True)
-            ],
-        )
+        return _answers_out(battle, arena.prompt, (left.text, right.text))
+
+
+def _answers_out(battle: Battle, prompt: str, texts: tuple[str, str]) -> schemas.ArenaAnswers:
+    responses = [schemas.ArenaResponse(id=s, text=t) for s, t in zip(SIDES, texts, strict=True)]
+    return schemas.ArenaAnswers(battle_id=battle.id, prompt=prompt, responses=responses)
+
+
+def answers(db: Session, worker_id: int, assignment_id: int) -> schemas.ArenaAnswers | None:
+    """The worker's prompt and its two anonymous answers again (a reload of the page), or
+    None while the prompt is not answered."""
+    get_own_assignment(db, assignment_id, worker_id)
+    battle = _battle_of(db, assignment_id)
+    if battle is None:
+        return None
+    ids = (battle.prompt_id, battle.left_response_id, battle.right_response_id)
+    assert None not in ids  # _store writes an arena battle with its prompt and both responses
+    prompt = db.get_one(EvalPrompt, ids[0])
+    left, right = db.get_one(EvalResponse, ids[1]), db.get_one(EvalResponse, ids[2])
+    return _answers_out(battle, prompt.prompt, (left.text or "", right.text or ""))
 
 
 def reveal(db: Session, worker_id: int, assignment_id: int) -> schemas.ArenaReveal:

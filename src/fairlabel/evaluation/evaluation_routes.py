@@ -230,6 +230,15 @@ async def answer_arena_prompt(
     return await arena.answer(database, plan)
 
 
+@router.get("/assignments/{assignment_id}/arena/answers", operation_id="arena_answers")
+def arena_answers(
+    assignment_id: int, principal: CurrentPrincipal, db: SessionDep
+) -> schemas.ArenaAnswers | None:
+    """The worker's prompt and the two anonymous answers, for a page reloaded after the
+    prompt was answered; null before."""
+    return arena.answers(db, principal.id, assignment_id)
+
+
 @router.get("/assignments/{assignment_id}/arena", operation_id="reveal_arena_models")
 def reveal_arena_models(
     assignment_id: int, principal: CurrentPrincipal, db: SessionDep

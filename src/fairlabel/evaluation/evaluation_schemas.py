@@ -104,9 +104,11 @@ class ArenaResponse(BaseModel):
 
 
 class ArenaAnswers(BaseModel):
-    """The two answers, anonymous: no model, no endpoint."""
+    """The two answers, anonymous: no model, no endpoint; with the worker's prompt, which the
+    page shows again after a reload."""
 
     battle_id: int
+    prompt: str
     responses: list[ArenaResponse]
 
 
